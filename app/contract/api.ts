@@ -1,0 +1,99 @@
+// The contract: the whole surface between the core and any UI. Methods are defined once here, with
+// the schema of their input (validated by every host before the core sees it) and the type of their
+// answer. Events flow the other way, batched. Version it with the app: change both sides together.
+import { z } from "zod";
+import type { ErrorValue } from "./errors.ts";
+
+export const CONTRACT_VERSION = 1;
+
+const name = z.string().min(1).max(253);
+
+export const methods = {
+  "app.info": { input: z.object({}).strict() },
+  "contexts.list": { input: z.object({}).strict() },
+  "session.select": {
+    input: z.object({ context: name, namespace: name.optional() }).strict(),
+  },
+  "session.reconnect": { input: z.object({}).strict() },
+  "namespaces.list": { input: z.object({}).strict() },
+} as const;
+
+export type MethodName = keyof typeof methods;
+export type MethodInput<M extends MethodName> = z.input<(typeof methods)[M]["input"]>;
+
+export interface AppInfo {
+  name: string;
+  version: string;
+  contractVersion: number;
+  host: "electron" | "browser" | "cli" | "test";
+  platform: string;
+  nodeVersion: string;
+}
+
+export type AuthKind = "token" | "exec" | "client-certificate" | "basic" | "auth-provider" | "none";
+
+export interface ContextInfo {
+  name: string;
+  cluster: string;
+  user: string;
+  namespace: string | null;
+  server: string | null;
+  authKind: AuthKind;
+  /** For exec credentials: the command (e.g. gke-gcloud-auth-plugin). */
+  execCommand: string | null;
+  /** The kubeconfig file that defined this context (first one wins, like kubectl). */
+  source: string | null;
+  /** GKE clusters are recognised by their gke_<project>_<location>_<cluster> naming or the plugin. */
+  gke: { project: string; location: string; cluster: string } | null;
+}
+
+export interface ContextsView {
+  /** The files merged, in KUBECONFIG order. */
+  files: string[];
+  /** current-context of the merged kubeconfig. */
+  currentContext: string | null;
+  contexts: ContextInfo[];
+  /** Files that could not be read or parsed: reported, not fatal, like kubectl does. */
+  problems: ErrorValue[];
+}
+
+export type ConnectionPhase = "idle" | "connecting" | "connected" | "reconnecting" | "error";
+
+export interface ConnectionState {
+  phase: ConnectionPhase;
+  context: string | null;
+  namespace: string | null;
+  /** ISO time of the last phase change. */
+  since: string;
+  error: ErrorValue | null;
+}
+
+export interface NamespaceList {
+  namespaces: string[];
+}
+
+/** What each method answers. */
+export interface MethodOutputs {
+  "app.info": AppInfo;
+  "contexts.list": ContextsView;
+  "session.select": ConnectionState;
+  "session.reconnect": ConnectionState;
+  "namespaces.list": NamespaceList;
+}
+
+export type MethodOutput<M extends MethodName> = MethodOutputs[M];
+
+/** Events, always delivered in batches (one batch per coalescing window). */
+export type SwitchboardEvent =
+  | { type: "contexts"; contexts: ContextsView }
+  | { type: "connection"; connection: ConnectionState }
+  | { type: "namespaces"; namespaces: string[] };
+
+export type EventListener = (events: SwitchboardEvent[]) => void;
+
+/** The typed API the UI (and the CLI) program against; each host provides one. */
+export type SwitchboardApi = {
+  [M in MethodName]: (input: MethodInput<M>) => Promise<MethodOutput<M>>;
+} & {
+  subscribe(listener: EventListener): () => void;
+};
