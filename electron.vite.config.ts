@@ -26,6 +26,8 @@ export default defineConfig({
     plugins: [react()],
     build: {
       outDir: "out/renderer",
+      // Served as is by both hosts: ship it small.
+      minify: true,
       rollupOptions: { input: { index: resolve("renderer/index.html") } },
     },
   },

@@ -3,6 +3,7 @@
 // answer. Events flow the other way, batched. Version it with the app: change both sides together.
 import { z } from "zod";
 import type { ErrorValue } from "./errors.ts";
+import type { Result } from "./result.ts";
 
 export const CONTRACT_VERSION = 1;
 
@@ -14,6 +15,8 @@ export const methods = {
   "session.select": {
     input: z.object({ context: name, namespace: name.optional() }).strict(),
   },
+  /** The current connection state (a UI that starts or reconnects late asks once, then follows events). */
+  "session.get": { input: z.object({}).strict() },
   "session.reconnect": { input: z.object({}).strict() },
   "namespaces.list": { input: z.object({}).strict() },
 } as const;
@@ -43,8 +46,12 @@ export interface ContextInfo {
   execCommand: string | null;
   /** The kubeconfig file that defined this context (first one wins, like kubectl). */
   source: string | null;
-  /** GKE clusters are recognised by their gke_<project>_<location>_<cluster> naming or the plugin. */
-  gke: { project: string; location: string; cluster: string } | null;
+  /**
+   * GKE clusters are recognised by their gke_<project>_<location>_<cluster> naming or the plugin.
+   * With the plugin but another naming, project and location are unknown (null) and `cluster` is the
+   * kubeconfig's cluster name.
+   */
+  gke: { project: string | null; location: string | null; cluster: string } | null;
 }
 
 export interface ContextsView {
@@ -77,6 +84,7 @@ export interface MethodOutputs {
   "app.info": AppInfo;
   "contexts.list": ContextsView;
   "session.select": ConnectionState;
+  "session.get": ConnectionState;
   "session.reconnect": ConnectionState;
   "namespaces.list": NamespaceList;
 }
@@ -97,3 +105,13 @@ export type SwitchboardApi = {
 } & {
   subscribe(listener: EventListener): () => void;
 };
+
+/**
+ * What a host hands the UI before any typing: one call entry point that answers Result values (errors
+ * are values on the wire) and the event stream. Electron's preload exposes exactly this as
+ * `window.switchboard`; the browser host's WebSocket client implements the same shape.
+ */
+export interface HostBridge {
+  invoke(method: MethodName, input: unknown): Promise<Result<unknown>>;
+  subscribe(listener: EventListener): () => void;
+}

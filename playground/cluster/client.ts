@@ -3,6 +3,19 @@
 //  - the in-memory store of the playground's own API server (in-process, fast), and
 //  - plain HTTP to any Kubernetes API server (the conformance run puts a real kube-apiserver here).
 // Controllers must not know which one they have.
+//
+// Added by the API server work (compatible extensions):
+//  - ClusterError takes an optional 4th argument `details` (the Status `details`: name, group, kind,
+//    causes), so 422 Invalid errors carry their field causes both in-process and over HTTP.
+//  - `delete` takes optional DeleteOptions (propagationPolicy, gracePeriodSeconds, preconditions).
+//  - ListOptions takes optional `limit` / `continue`; `list` may return `continue`.
+//  - `resources.nodes` (core/v1 Node, cluster-scoped).
+//  - `patchStatus`: a patch on the status subresource. Note that, like the real API server, a plain
+//    `patch` or `update` of a kind with a status subresource (pods, deployments, replicasets,
+//    services, ingresses, healthcheckpolicies, gateways, httproutes, namespaces, nodes) IGNORES
+//    status: controllers write status with updateStatus or patchStatus.
+// Implementations: StoreClient (playground/apiserver/store.ts) and HttpClusterClient
+// (playground/cluster/http-client.ts).
 
 export interface ObjectMeta {
   name: string;
@@ -45,6 +58,32 @@ export interface ListOptions {
   namespace?: string;
   labelSelector?: string;
   fieldSelector?: string;
+  /** Page size; the answer then carries `continue` when more items remain. */
+  limit?: number;
+  continue?: string;
+}
+
+export interface DeleteOptions {
+  /** Background (default): dependents are garbage-collected after the owner; Foreground: before; Orphan: kept. */
+  propagationPolicy?: "Background" | "Foreground" | "Orphan";
+  gracePeriodSeconds?: number;
+  preconditions?: { uid?: string; resourceVersion?: string };
+}
+
+export interface StatusCause {
+  reason?: string;
+  message?: string;
+  field?: string;
+}
+
+/** The `details` of a Kubernetes Status object. */
+export interface StatusDetails {
+  name?: string;
+  group?: string;
+  kind?: string;
+  uid?: string;
+  causes?: StatusCause[];
+  retryAfterSeconds?: number;
 }
 
 export interface WatchEvent<T extends KubeObject = KubeObject> {
@@ -56,14 +95,16 @@ export type PatchType = "json" | "merge" | "strategic";
 
 export interface ClusterClient {
   get<T extends KubeObject = KubeObject>(res: ResourceRef, namespace: string | undefined, name: string): Promise<T | undefined>;
-  list<T extends KubeObject = KubeObject>(res: ResourceRef, options?: ListOptions): Promise<{ items: T[]; resourceVersion: string }>;
+  list<T extends KubeObject = KubeObject>(res: ResourceRef, options?: ListOptions): Promise<{ items: T[]; resourceVersion: string; continue?: string }>;
   create<T extends KubeObject = KubeObject>(res: ResourceRef, object: T): Promise<T>;
   /** Replaces the object; fails with a conflict when metadata.resourceVersion is set and stale. */
   update<T extends KubeObject = KubeObject>(res: ResourceRef, object: T): Promise<T>;
   /** Writes the status subresource where the kind has one (pods, healthcheckpolicies), else the object. */
   updateStatus<T extends KubeObject = KubeObject>(res: ResourceRef, object: T): Promise<T>;
   patch<T extends KubeObject = KubeObject>(res: ResourceRef, namespace: string | undefined, name: string, type: PatchType, patch: unknown): Promise<T>;
-  delete(res: ResourceRef, namespace: string | undefined, name: string): Promise<void>;
+  /** Patches the status subresource where the kind has one, else the object (like updateStatus). */
+  patchStatus<T extends KubeObject = KubeObject>(res: ResourceRef, namespace: string | undefined, name: string, type: PatchType, patch: unknown): Promise<T>;
+  delete(res: ResourceRef, namespace: string | undefined, name: string, options?: DeleteOptions): Promise<void>;
   /**
    * Lists then watches; calls `onEvent` for every change after `resourceVersion` (or for the
    * current objects as ADDED when none is given). Returns a stop function. Reconnects by itself.
@@ -75,16 +116,19 @@ export interface ClusterClient {
 export class ClusterError extends Error {
   readonly code: number;
   readonly reason: string;
-  constructor(code: number, reason: string, message: string) {
+  readonly details: StatusDetails | undefined;
+  constructor(code: number, reason: string, message: string, details?: StatusDetails) {
     super(message);
     this.name = "ClusterError";
     this.code = code;
     this.reason = reason;
+    this.details = details;
   }
 }
 
 export const resources = {
   namespaces: { group: "", version: "v1", plural: "namespaces" },
+  nodes: { group: "", version: "v1", plural: "nodes" },
   pods: { group: "", version: "v1", plural: "pods" },
   services: { group: "", version: "v1", plural: "services" },
   endpoints: { group: "", version: "v1", plural: "endpoints" },

@@ -1,0 +1,117 @@
+// The driver against the playground's simulated `telepresence` (playground/bin/telepresence) and
+// cluster (startPlayground): connect, list, intercept web, leave, quit — for the default release and
+// the oldest supported generation. Skipped while the playground lacks either piece.
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { stat } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTelepresenceDriver, type TelepresenceDriver } from "./driver.ts";
+import { runProgram } from "./process.ts";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+const bin = join(root, "playground", "bin", "telepresence");
+const index = join(root, "playground", "index.ts");
+const present = existsSync(bin) && existsSync(index);
+
+interface PlaygroundHandle {
+  kubeconfigPath: string;
+  context: string;
+  client: unknown;
+  store: { admission: unknown };
+  images: unknown;
+  /** Set once startPlayground wires Telepresence in itself. */
+  telepresence?: unknown;
+  stop(): Promise<void>;
+}
+
+interface TelepresenceModule {
+  startTelepresence(options: { client: unknown; admission: unknown; images: unknown; speed?: number; install?: boolean }): Promise<{ stop(): Promise<void> }>;
+}
+
+const telepresenceIndex = join(root, "playground", "telepresence", "index.ts");
+
+describe.skipIf(!present)("against the playground's telepresence (skipped when playground/bin/telepresence or playground/index.ts is missing)", () => {
+  let playground: PlaygroundHandle;
+  let local: Server;
+  let localPort = 0;
+  const stateDirs: string[] = [];
+  let injector: { stop(): Promise<void> } | null = null;
+
+  beforeAll(async () => {
+    const module = (await import(index)) as { startPlayground(options: { speed?: number }): Promise<PlaygroundHandle> };
+    playground = await module.startPlayground({ speed: 20 });
+    // The traffic-manager's in-cluster side (agent injector, intercept bookkeeping): started here
+    // until startPlayground wires it in itself. Not installed: the driver's `helm install` does that.
+    if (!playground.telepresence && existsSync(telepresenceIndex)) {
+      const tp = (await import(telepresenceIndex)) as Partial<TelepresenceModule>;
+      if (tp.startTelepresence) {
+        injector = await tp.startTelepresence({ client: playground.client, admission: playground.store.admission, images: playground.images, speed: 20, install: false });
+      }
+    }
+    local = createServer((_req, res) => res.end("laptop"));
+    await new Promise<void>((resolve) => local.listen(0, "127.0.0.1", resolve));
+    const address = local.address();
+    localPort = typeof address === "object" && address ? address.port : 0;
+  }, 90_000);
+
+  afterAll(async () => {
+    for (const dir of stateDirs) {
+      // Stop the user daemon this test started (its state dir is ours alone).
+      await runProgram(bin, ["quit", "-s"], { timeoutMs: 15_000, env: { ...process.env, PLAYGROUND_TELEPRESENCE_STATE_DIR: dir } }).catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+    }
+    await new Promise((resolve) => local?.close(resolve));
+    await injector?.stop();
+    await playground?.stop();
+  }, 60_000);
+
+  for (const release of ["", "2.20.2"]) {
+    it(`${release || "default release"}: connect, list, intercept web, leave, quit`, async (ctx) => {
+      const stateDir = mkdtempSync(join(tmpdir(), "switchboard-tp-state-"));
+      stateDirs.push(stateDir);
+      const env = {
+        ...process.env,
+        KUBECONFIG: playground.kubeconfigPath,
+        PLAYGROUND_TELEPRESENCE_STATE_DIR: stateDir,
+        PLAYGROUND_TELEPRESENCE_VERSION: release,
+        PLAYGROUND_TELEPRESENCE_AGENT_TIMEOUT_MS: "20000",
+      };
+      const t0 = Date.now(); const driver: TelepresenceDriver = createTelepresenceDriver({ configuredPath: bin, env, onProgress: (e) => console.log(Date.now() - t0, e.step, e.status) });
+      const program = await driver.probe();
+      if (release) expect(program.version.raw).toBe(release);
+      if (release === "2.20.2") expect(program.capabilities).toMatchObject({ leaveCommand: "leave", listKeys: "services-sidecar", replace: false });
+
+      expect((await driver.refresh()).connection.phase).not.toBe("connected");
+      await expect(driver.list()).rejects.toMatchObject({ details: { reason: "not-connected" } });
+
+      await driver.installTrafficManager({ context: playground.context, kubeconfig: playground.kubeconfigPath });
+      const connected = await driver.connect({ context: playground.context, kubeconfig: playground.kubeconfigPath });
+      expect(connected.connection).toMatchObject({ phase: "connected", context: playground.context });
+      const workloads = await driver.list();
+      expect(workloads.map((w) => w.name)).toContain("web");
+
+      if (!injector && !playground.telepresence) {
+        await driver.quit({ stopDaemons: true });
+        ctx.skip("the playground has no traffic-manager controller (playground/telepresence/index.ts startTelepresence) to inject agents");
+      }
+      const envFile = join(stateDir, "web.env");
+      const result = await driver.intercept({ workload: "web", port: { local: localPort }, envFile });
+      expect(result.intercept).toMatchObject({ name: "web", disposition: "ACTIVE", targetPort: localPort });
+      expect(result.localPort?.listening).toBe(true);
+      expect(result.state.intercepts).toEqual([expect.objectContaining({ name: "web", mine: true })]);
+      expect((await stat(envFile)).mode & 0o777).toBe(0o600);
+
+      // A restarted app finds the intercept again.
+      const again = await createTelepresenceDriver({ configuredPath: bin, env }).refresh();
+      expect(again.intercepts.some((i) => i.name === "web" && i.mine)).toBe(true);
+
+      const left = await driver.leave({ name: "web" });
+      expect(left.intercepts.filter((i) => i.mine)).toEqual([]);
+      const quit = await driver.quit({ stopDaemons: true });
+      expect(quit.connection.phase).not.toBe("connected");
+    }, 120_000);
+  }
+});

@@ -1,0 +1,61 @@
+// `npm start`'s launcher as a real process: where Electron cannot run it serves the browser host,
+// says why in one line, and stops cleanly on Ctrl-C (SIGINT).
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterEach, describe, expect, it } from "vitest";
+
+const launch = path.join(path.dirname(fileURLToPath(import.meta.url)), "launch.ts");
+const dirs: string[] = [];
+afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+function run(args: string[], env: Record<string, string>) {
+  const dir = mkdtempSync(path.join(tmpdir(), "sb-launch-"));
+  dirs.push(dir);
+  const child = spawn(process.execPath, [launch, ...args], {
+    env: { ...process.env, HOME: dir, KUBECONFIG: path.join(dir, "none"), ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));
+  child.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c));
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  const firstLine = async () => {
+    const start = Date.now();
+    while (!stdout.includes("\n")) {
+      if (Date.now() - start > 15_000 || child.exitCode !== null) throw new Error(`no output; stderr: ${stderr}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return stdout.split("\n")[0]!;
+  };
+  return { child, exited, firstLine, output: () => stdout };
+}
+
+describe("launch", () => {
+  it("falls back to the browser host when Electron's binary is missing, in one line, and stops on SIGINT", async () => {
+    const { child, exited, firstLine, output } = run(["--no-open"], { ELECTRON_OVERRIDE_DIST_PATH: path.join(tmpdir(), "sb-no-electron-here") });
+    const line = await firstLine();
+    expect(line).toMatch(/^Electron is not installed \(binary missing\); serving Switchboard at http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{32,} instead$/);
+    const url = new URL(/http:\S+/.exec(line)![0]);
+    // the host is really there, and refuses a request without its token
+    expect((await fetch(`http://127.0.0.1:${url.port}/`)).status).toBe(401);
+    child.kill("SIGINT");
+    expect(await exited).toBe(0);
+    expect(output()).toContain("Switchboard stopped.");
+  });
+
+  it("serves in the browser with --web and a fixed --port", async () => {
+    const { child, exited, firstLine } = run(["--web", "--no-open", "--port", "0"], {});
+    expect(await firstLine()).toMatch(/^Serving Switchboard at http:\/\/127\.0\.0\.1:\d+\/\?token=/);
+    child.kill("SIGTERM");
+    expect(await exited).toBe(0);
+  });
+
+  it("refuses a bad --port", async () => {
+    const { exited } = run(["--web", "--port", "http"], {});
+    expect(await exited).toBe(2);
+  });
+});

@@ -1,0 +1,118 @@
+// `npm start` (after the build): the Electron app where it can run, else the same UI and core in the
+// browser. Run by Node >= 22.19 directly from TypeScript (scripts/run.mjs makes sure of that).
+//   --web       serve in the browser even where Electron could run
+//   --no-open   do not open the system browser (also skipped when $CI is set)
+//   --port N    browser host port (default: a random free one)
+import { spawn } from "node:child_process";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { createCore } from "../app/core/core.ts";
+import { findElectronBinary, hasDisplay } from "./common/electron-binary.ts";
+import { startWebHost } from "./web/server.ts";
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+
+const { values, positionals } = parseArgs({
+  options: {
+    web: { type: "boolean", default: false },
+    "no-open": { type: "boolean", default: false },
+    port: { type: "string" },
+    help: { type: "boolean", short: "h", default: false },
+  },
+  allowPositionals: true,
+  strict: true,
+});
+
+if (values.help) {
+  process.stdout.write("usage: npm start -- [--web] [--no-open] [--port N]\n");
+  process.exit(0);
+}
+
+const port = values.port === undefined ? 0 : Number(values.port);
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  process.stderr.write(`switchboard: --port must be a port number, not "${values.port}"\n`);
+  process.exit(2);
+}
+
+const electron = findElectronBinary(root);
+const whyNotElectron = values.web
+  ? null
+  : !electron.found
+    ? electron.reason
+    : !hasDisplay()
+      ? "There is no display (DISPLAY and WAYLAND_DISPLAY are unset)"
+      : null;
+
+if (!values.web && electron.found && !whyNotElectron) {
+  runElectron(electron.path);
+} else {
+  await runBrowserHost(whyNotElectron);
+}
+
+function runElectron(binary: string) {
+  const env = { ...process.env };
+  // Set by some tools; it would make the binary a plain Node and ignore our app.
+  delete env.ELECTRON_RUN_AS_NODE;
+  const child = spawn(binary, [root, ...positionals], { stdio: "inherit", env });
+  const forward = (signal: NodeJS.Signals) => () => {
+    if (child.exitCode === null) child.kill(signal);
+  };
+  process.on("SIGINT", forward("SIGINT"));
+  process.on("SIGTERM", forward("SIGTERM"));
+  child.on("error", (error) => {
+    process.stderr.write(`switchboard: could not start Electron (${error.message}); try \`npm start -- --web\`\n`);
+    process.exit(1);
+  });
+  child.on("exit", (code, signal) => process.exit(code ?? (signal ? 0 : 1)));
+}
+
+async function runBrowserHost(reason: string | null) {
+  const core = createCore({ host: "browser" });
+  let host;
+  try {
+    host = await startWebHost({ core, rendererDir: path.join(root, "out", "renderer"), port });
+  } catch (error) {
+    await core.close();
+    const code = (error as NodeJS.ErrnoException).code;
+    process.stderr.write(
+      code === "EADDRINUSE"
+        ? `switchboard: port ${port} is in use; choose another with --port, or leave it out for a free one\n`
+        : `switchboard: could not start the browser host: ${(error as Error).message}\n`,
+    );
+    process.exit(1);
+  }
+  // One line that says why and where: the URL carries this run's token.
+  process.stdout.write(
+    reason ? `${reason}; serving Switchboard at ${host.url} instead\n` : `Serving Switchboard at ${host.url}\n`,
+  );
+  if (!values["no-open"] && !process.env.CI && hasDisplay()) openBrowser(host.url);
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await host.close();
+    await core.close();
+    process.stdout.write("Switchboard stopped.\n");
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop());
+  process.on("SIGTERM", () => void stop());
+}
+
+function openBrowser(url: string) {
+  const [command, args] =
+    process.platform === "darwin"
+      ? ["open", [url]]
+      : process.platform === "win32"
+        ? ["cmd", ["/c", "start", '""', url.replace(/&/g, "^&")]]
+        : ["xdg-open", [url]];
+  try {
+    const child = spawn(command, args, { stdio: "ignore", detached: true });
+    child.on("error", () => undefined); // no opener installed: the printed URL is enough
+    child.unref();
+  } catch {
+    // same: the URL was printed
+  }
+}

@@ -1,0 +1,198 @@
+// The load balancer's prober: real HTTP requests to every endpoint of every health-checked backend
+// service, at the health check's interval and timeout, through the kubelet's dialer (pod IP:port →
+// loopback socket). Thresholds decide HEALTHY / UNHEALTHY; the state lives in `Gce`.
+import http from "node:http";
+import https from "node:https";
+import net from "node:net";
+import type { Gce, HealthState, NetworkEndpoint } from "./gce.ts";
+import { endpointKey } from "./gce.ts";
+import type { HealthCheckSettings } from "./healthcheck.ts";
+import type { EndpointDialer } from "./types.ts";
+
+export interface ProbeResult {
+  ok: boolean;
+  detail: string;
+}
+
+/**
+ * One health-check probe as GCE sends it: GET requestPath with the Host header (the endpoint's IP
+ * when the health check sets none), success only on HTTP 200 (TCP: the connection opens).
+ * `podIP:port` is where the probe goes in the pod network; the dialer says where that really is.
+ */
+export function probeOnce(dialer: EndpointDialer, podIP: string, port: number, hc: HealthCheckSettings, timeoutMs: number): Promise<ProbeResult> {
+  const target = dialer(podIP, port);
+  if (!target) return Promise.resolve({ ok: false, detail: `connection refused: nothing listens on ${podIP}:${port}` });
+  return new Promise((resolve) => {
+    let settled = false;
+    const done = (r: ProbeResult) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(r);
+    };
+    const timer = setTimeout(() => {
+      done({ ok: false, detail: `timeout after ${hc.timeoutSec}s` });
+      cleanup();
+    }, timeoutMs);
+    let cleanup = () => {};
+    if (hc.type === "TCP") {
+      const sock = net.connect({ host: target.host, port: target.port }, () => {
+        done({ ok: true, detail: "connected" });
+        sock.destroy();
+      });
+      sock.on("error", (err) => done({ ok: false, detail: err.message }));
+      cleanup = () => sock.destroy();
+      return;
+    }
+    const options: http.RequestOptions & https.RequestOptions = {
+      host: target.host,
+      port: target.port,
+      method: "GET",
+      path: hc.requestPath || "/",
+      headers: { Host: hc.host || podIP, "User-Agent": "GoogleHC/1.0", Connection: "close" },
+      agent: false,
+    };
+    const secure = hc.type === "HTTPS" || hc.type === "HTTP2";
+    // HTTPS/HTTP2 probes speak TLS; a plain-HTTP listener fails them, as it would on GCE.
+    const req = secure ? https.request({ ...options, rejectUnauthorized: false }) : http.request(options);
+    req.on("response", (res) => {
+      res.resume();
+      done({ ok: res.statusCode === 200, detail: `HTTP ${res.statusCode}` });
+      res.on("error", () => {});
+    });
+    req.on("error", (err) => done({ ok: false, detail: err.message }));
+    cleanup = () => req.destroy();
+    req.end();
+  });
+}
+
+/**
+ * A high --speed would shrink probe timeouts to a few milliseconds, and a loaded machine (CI with
+ * 2 cores) would then fail healthy pods. Timeouts never go below this; intervals still scale.
+ */
+export const MIN_PROBE_TIMEOUT_MS = 250;
+
+interface ProberState {
+  bs: string;
+  neg: string;
+  endpoint: NetworkEndpoint;
+  successes: number;
+  failures: number;
+  state: HealthState;
+  timer?: NodeJS.Timeout;
+  stopped: boolean;
+  lastDetail?: string;
+}
+
+export interface HealthCheckerOptions {
+  /** The playground's speed factor: every interval and timeout is divided by it. */
+  speed: number;
+  onProbe?: (info: { backendService: string; endpoint: NetworkEndpoint; result: ProbeResult; state: HealthState }) => void;
+}
+
+export class HealthChecker {
+  private readonly gce: Gce;
+  private readonly dialer: EndpointDialer;
+  private readonly options: HealthCheckerOptions;
+  private readonly probers = new Map<string, ProberState>();
+  private syncScheduled = false;
+  // Probe results themselves ("health") never change which endpoints are probed; other changes
+  // come in bursts (a NEG sync attaches many endpoints), so one sync per turn of the event loop.
+  private readonly onChanged = (what: string) => {
+    if (what === "health" || this.syncScheduled) return;
+    this.syncScheduled = true;
+    setImmediate(() => {
+      this.syncScheduled = false;
+      this.sync();
+    });
+  };
+  private running = false;
+
+  constructor(gce: Gce, dialer: EndpointDialer, options: HealthCheckerOptions) {
+    this.gce = gce;
+    this.dialer = dialer;
+    this.options = options;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.gce.on("changed", this.onChanged);
+    this.sync();
+  }
+
+  stop(): void {
+    this.running = false;
+    this.gce.off("changed", this.onChanged);
+    for (const p of this.probers.values()) this.stopProber(p);
+    this.probers.clear();
+  }
+
+  /** The last probe's outcome of an endpoint, for humans (`ip:port`). */
+  lastDetail(bs: string, neg: string, endpoint: string): string | undefined {
+    return this.probers.get(`${bs}|${neg}|${endpoint}`)?.lastDetail;
+  }
+
+  /** Starts a prober for every (backend service, NEG, endpoint) and stops the ones that went away. */
+  private sync(): void {
+    if (!this.running) return;
+    const wanted = new Set<string>();
+    for (const bs of this.gce.backendServices.values()) {
+      if (!this.gce.healthChecks.has(bs.healthCheck)) continue;
+      for (const key of bs.backends) {
+        const neg = this.gce.negs.get(key);
+        if (!neg) continue;
+        for (const [epKey, ep] of neg.endpoints) {
+          const id = `${bs.name}|${key}|${epKey}`;
+          wanted.add(id);
+          const existing = this.probers.get(id);
+          if (existing) {
+            existing.endpoint = ep;
+            continue;
+          }
+          const prober: ProberState = { bs: bs.name, neg: key, endpoint: ep, successes: 0, failures: 0, state: this.gce.healthOf(bs.name, key, epKey), stopped: false };
+          this.probers.set(id, prober);
+          // The first probe goes out right away; the next ones every checkIntervalSec.
+          prober.timer = setTimeout(() => void this.probe(prober), 0);
+        }
+      }
+    }
+    for (const [id, p] of this.probers) {
+      if (!wanted.has(id)) {
+        this.stopProber(p);
+        this.probers.delete(id);
+      }
+    }
+  }
+
+  private stopProber(p: ProberState): void {
+    p.stopped = true;
+    if (p.timer) clearTimeout(p.timer);
+  }
+
+  private async probe(p: ProberState): Promise<void> {
+    if (p.stopped) return;
+    const bs = this.gce.backendServices.get(p.bs);
+    const hc = bs && this.gce.healthChecks.get(bs.healthCheck);
+    if (!hc) return;
+    const settings = hc.settings;
+    const speed = this.options.speed;
+    // USE_SERVING_PORT → the NEG endpoint's own port; USE_FIXED_PORT → podIP:port (gke-neg.md §3).
+    const port = settings.portSpecification === "USE_FIXED_PORT" && settings.port ? settings.port : p.endpoint.port;
+    const result = await probeOnce(this.dialer, p.endpoint.ipAddress, port, settings, Math.max(MIN_PROBE_TIMEOUT_MS, (settings.timeoutSec * 1000) / speed));
+    if (p.stopped) return;
+    p.lastDetail = result.detail;
+    if (result.ok) {
+      p.successes += 1;
+      p.failures = 0;
+      if (p.state !== "HEALTHY" && p.successes >= settings.healthyThreshold) p.state = "HEALTHY";
+    } else {
+      p.failures += 1;
+      p.successes = 0;
+      if (p.state !== "UNHEALTHY" && p.failures >= settings.unhealthyThreshold) p.state = "UNHEALTHY";
+    }
+    this.gce.setHealth(p.bs, p.neg, endpointKey(p.endpoint.ipAddress, p.endpoint.port), p.state);
+    this.options.onProbe?.({ backendService: p.bs, endpoint: p.endpoint, result, state: p.state });
+    if (!p.stopped) p.timer = setTimeout(() => void this.probe(p), Math.max(1, (settings.checkIntervalSec * 1000) / speed));
+  }
+}

@@ -1,0 +1,107 @@
+// The whole playground through real tools: the real kubectl against its API server, and the CLI
+// as `npm run playground -- --json` runs it.
+import { execFile, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { homedir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { resources } from "../cluster/client.ts";
+import { startPlayground, type Playground } from "../index.ts";
+import type { Pod } from "../workloads/types.ts";
+import { waitFor } from "../workloads/test-cluster.ts";
+
+const run = promisify(execFile);
+const KUBECTL = existsSync("/usr/bin/kubectl") ? "/usr/bin/kubectl" : "kubectl";
+const NODE24 = join(homedir(), ".cache/switchboard/node/v24.21.0/bin/node");
+const ROOT = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
+
+describe("playground with the real kubectl", () => {
+  let pg: Playground;
+  const kubectl = (...args: string[]) => run(KUBECTL, ["--kubeconfig", pg.kubeconfigPath, ...args], { timeout: 30_000 });
+
+  beforeAll(async () => {
+    pg = await startPlayground({ speed: 20 });
+  });
+  afterAll(async () => {
+    await pg?.stop();
+  });
+
+  it("lists the demo pods with IPs, nodes and readiness gates (get pods -o wide)", async () => {
+    const { stdout } = await kubectl("get", "pods", "-o", "wide");
+    const lines = stdout.trim().split("\n");
+    expect(lines[0]).toMatch(/^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+IP\s+NODE\s+NOMINATED NODE\s+READINESS GATES$/);
+    const rows = lines.slice(1).map((l) => l.split(/\s+/));
+    expect(rows).toHaveLength(12);
+    for (const r of rows) {
+      expect(r[0]).toMatch(/^(web|api|billing|search|shop|legacy)-[a-z0-9]+-[a-z0-9]{5}$/);
+      expect(r[2]).toBe("Running");
+      expect(r[5]).toMatch(/^10\.8\.\d+\.\d+$/);
+      expect(r[6]).toMatch(/^gke-playground-default-pool-/);
+    }
+    expect(rows.find((r) => r[0]!.startsWith("billing-"))![1]).toBe("2/2");
+    // NEG pods carry the readiness gate, and it is True; legacy has none.
+    expect(rows.filter((r) => !r[0]!.startsWith("legacy-")).every((r) => r[8] === "1/1")).toBe(true);
+    expect(rows.filter((r) => r[0]!.startsWith("legacy-")).every((r) => r[8] === "<none>")).toBe(true);
+  });
+
+  it("follows a rolling update to the end (rollout status)", async () => {
+    await kubectl("set", "env", "deployment/web", "GREETING=hi");
+    const { stdout } = await kubectl("rollout", "status", "deployment/web", "--timeout=60s");
+    expect(stdout).toContain('deployment "web" successfully rolled out');
+    const pods = (await pg.client.list<Pod>(resources.pods, { namespace: "demo", labelSelector: "app=web" })).items.filter((p) => !p.metadata.deletionTimestamp);
+    expect(pods).toHaveLength(2);
+    expect(pods.every((p) => p.spec.containers[0]!.env?.some((e) => e.name === "GREETING"))).toBe(true);
+    const { stdout: history } = await kubectl("rollout", "history", "deployment/web");
+    expect(history).toMatch(/^2\s/m);
+  });
+
+  it("shows ready addresses of a Service (describe svc)", async () => {
+    const { stdout } = await kubectl("describe", "svc", "api");
+    expect(stdout).toMatch(/TargetPort:\s+8080\/TCP/);
+    expect(stdout).toMatch(/Endpoints:\s+10\.8\.\d+\.\d+:8080,10\.8\.\d+\.\d+:8080/);
+  });
+
+  it("drops a pod out of a Service's ready addresses when its health path fails", async () => {
+    const pod = (await pg.client.list<Pod>(resources.pods, { namespace: "demo", labelSelector: "app=api" })).items[0]!;
+    pg.setHealth("demo", pod.metadata.name, false);
+    await waitFor("api endpoint not ready", async () => {
+      const { stdout } = await kubectl("get", "endpoints", "api", "-o", "jsonpath={.subsets[0].notReadyAddresses[*].targetRef.name}");
+      return stdout.includes(pod.metadata.name);
+    }, 20_000);
+    pg.setHealth("demo", pod.metadata.name, true);
+  });
+});
+
+describe("npm run playground -- --json", () => {
+  it("prints one JSON line when ready, serves the front door, and stops cleanly on SIGINT", async () => {
+    const child = spawn(NODE24, [join(ROOT, "playground/cli.ts"), "--json", "--speed", "20"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    try {
+      await waitFor("the JSON line", () => stdout.includes("\n"), 25_000);
+      const lines = stdout.split("\n").filter((l) => l !== "");
+      expect(lines).toHaveLength(1);
+      const info = JSON.parse(lines[0]!) as { kubeconfig: string; context: string; server: string; computeApi: string; loadBalancers: Record<string, string> };
+      expect(info.context).toBe("playground");
+      expect(existsSync(info.kubeconfig)).toBe(true);
+      expect(info.server).toMatch(/^https?:\/\/127\.0\.0\.1:\d+$/);
+      expect(info.computeApi).toMatch(/^http:\/\/127\.0\.0\.1:\d+/);
+      expect(Object.keys(info.loadBalancers).sort()).toEqual(["demo/api", "demo/billing", "demo/search", "demo/shop", "demo/web"]);
+      expect(stderr).toMatch(/ready in \d+ ms/);
+      const { stdout: body } = await run("curl", ["-s", "--max-time", "5", info.loadBalancers["demo/web"]!]);
+      expect(body).toMatch(/^hello from web-[a-z0-9]+-[a-z0-9]{5} \(demo-app\)\n$/);
+
+      child.kill("SIGINT");
+      expect(await exited).toBe(0);
+      expect(existsSync(info.kubeconfig)).toBe(false);
+      await expect(run("curl", ["-s", "--max-time", "2", info.loadBalancers["demo/web"]!])).rejects.toThrow();
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL");
+    }
+  });
+});

@@ -1,0 +1,86 @@
+// The UI's state: fed only by contract events and call results, never computed from Kubernetes.
+import { create } from "zustand";
+import type { AppInfo, ConnectionState, ContextsView, SwitchboardApi, SwitchboardEvent } from "../../app/contract/api.ts";
+import type { ErrorValue } from "../../app/contract/errors.ts";
+
+export interface SwitchboardState {
+  info: AppInfo | null;
+  contexts: ContextsView | null;
+  connection: ConnectionState | null;
+  namespaces: string[];
+  /** The link to the host (the browser host's WebSocket); false while it is down. */
+  linkUp: boolean;
+  /** The last call that failed (a refused selection, a lost host), shown until the next success. */
+  callError: ErrorValue | null;
+  apply(events: SwitchboardEvent[]): void;
+}
+
+export const useSwitchboard = create<SwitchboardState>()((set) => ({
+  info: null,
+  contexts: null,
+  connection: null,
+  namespaces: [],
+  linkUp: false,
+  callError: null,
+  apply(events) {
+    set((state) => {
+      const next: Partial<SwitchboardState> = {};
+      for (const event of events) {
+        if (event.type === "contexts") next.contexts = event.contexts;
+        else if (event.type === "connection") next.connection = newer(state.connection, event.connection);
+        else if (event.type === "namespaces") next.namespaces = event.namespaces;
+      }
+      return next;
+    });
+  },
+}));
+
+/** Answers and events can cross: keep whichever connection state is more recent. */
+function newer(current: ConnectionState | null, incoming: ConnectionState): ConnectionState {
+  if (!current) return incoming;
+  return incoming.since >= current.since ? incoming : current;
+}
+
+function toErrorValue(error: unknown): ErrorValue {
+  const e = error as Partial<ErrorValue> & { message?: string };
+  return { code: e.code ?? "internal", message: e.message ?? String(error), ...(e.hint ? { hint: e.hint } : {}) };
+}
+
+/** The actions: each is one contract call whose answer goes into the store. */
+export function createActions(api: SwitchboardApi) {
+  const set = useSwitchboard.setState;
+  const guard = async <T>(call: () => Promise<T>, apply: (value: T) => void) => {
+    try {
+      const value = await call();
+      apply(value);
+      set({ callError: null });
+    } catch (error) {
+      set({ callError: toErrorValue(error) });
+    }
+  };
+  const setConnection = (connection: ConnectionState) =>
+    set((state) => ({ connection: newer(state.connection, connection) }));
+
+  return {
+    /** Reads everything once (at start and after the host link comes back); events do the rest. */
+    async sync() {
+      await guard(() => api["app.info"]({}), (info) => set({ info }));
+      await guard(() => api["contexts.list"]({}), (contexts) => set({ contexts }));
+      await guard(() => api["session.get"]({}), setConnection);
+      if (useSwitchboard.getState().connection?.phase === "connected") {
+        await guard(() => api["namespaces.list"]({}), ({ namespaces }) => set({ namespaces }));
+      }
+    },
+    selectContext(context: string) {
+      return guard(() => api["session.select"]({ context }), setConnection);
+    },
+    selectNamespace(context: string, namespace: string) {
+      return guard(() => api["session.select"]({ context, namespace }), setConnection);
+    },
+    reconnect() {
+      return guard(() => api["session.reconnect"]({}), setConnection);
+    },
+  };
+}
+
+export type Actions = ReturnType<typeof createActions>;
