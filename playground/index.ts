@@ -167,7 +167,6 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
       const deployments = [...workloads.deployments.values()].filter((d) => namespaces.has(d.metadata.namespace ?? ""));
       const demoPods = [...workloads.pods.values()].filter((p) => p.metadata.namespace === DEMO_NAMESPACE && !p.metadata.deletionTimestamp);
       const lbs = gke.loadBalancers();
-      if (process.env.PLAYGROUND_DEBUG_READY) log(`${Math.round(performance.now() - started)}ms deployments ${deployments.filter(deploymentDone).length}/${deployments.length} pods ${demoPods.filter(podReady).length}/${demoPods.length} lbs ${expectedLbs.filter((k) => lbs[k]).length}/${expectedLbs.length}`);
       if (deployments.every(deploymentDone) && demoPods.every(podReady) && expectedLbs.every((k) => lbs[k])) {
         const ok = await Promise.all(expectedLbs.map((k) => answers(lbs[k]!)));
         if (ok.every(Boolean)) break;

@@ -3,6 +3,7 @@
 // answer. Events flow the other way, batched. Version it with the app: change both sides together.
 import { z } from "zod";
 import type { ErrorValue } from "./errors.ts";
+import type { Finding, ServiceView, TelepresenceView } from "./model.ts";
 import type { Result } from "./result.ts";
 
 export const CONTRACT_VERSION = 1;
@@ -19,6 +20,10 @@ export const methods = {
   "session.get": { input: z.object({}).strict() },
   "session.reconnect": { input: z.object({}).strict() },
   "namespaces.list": { input: z.object({}).strict() },
+  /** Every service of the selected namespace as the core sees it now (late joiners; then follow events). */
+  "services.list": { input: z.object({}).strict() },
+  /** One service in full: its view, findings, pods and health timeline. */
+  "services.get": { input: z.object({ namespace: name, name: name }).strict() },
 } as const;
 
 export type MethodName = keyof typeof methods;
@@ -87,6 +92,70 @@ export interface MethodOutputs {
   "session.get": ConnectionState;
   "session.reconnect": ConnectionState;
   "namespaces.list": NamespaceList;
+  "services.list": ServicesState;
+  "services.get": ServiceDetail;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The cluster as GKE sees it. The core derives all of this (app/gke, app/diagnosis); the UI renders
+// it and never recomputes a GKE rule.
+
+/** Overall load-balancer health of a service, as the core summarises it for badges. */
+export type ServiceHealth = "healthy" | "degraded" | "unhealthy" | "unknown" | "not-load-balanced";
+
+/** What a row of the service list needs, small enough for 5,000 rows. */
+export interface ServiceSummary {
+  /** "namespace/name": stable key. */
+  key: string;
+  namespace: string;
+  name: string;
+  health: ServiceHealth;
+  /** Which signal the health badge rests on (gke-neg.md §1). */
+  healthSignal: "compute-api" | "readiness-gate" | "ingress-backends" | "events" | "none";
+  /** How the service is exposed: ingress NEG, gateway, standalone NEG, none. */
+  exposure: string;
+  pods: { total: number; ready: number };
+  intercepted: boolean;
+  findings: { error: number; warning: number; info: number };
+  /** The first error/warning finding's title, for a tooltip. */
+  topFinding: string | null;
+}
+
+/** Where per-endpoint health comes from right now, and why (no credentials → weaker signals). */
+export interface HealthSource {
+  source: "compute-api" | "kubernetes";
+  /** Plain words: "Live from the Compute API (project p)", "No Google Cloud credentials: …". */
+  reason: string;
+  error: ErrorValue | null;
+}
+
+export interface ServicesState {
+  context: string | null;
+  namespace: string | null;
+  services: ServiceSummary[];
+  healthSource: HealthSource;
+  /** Custom kinds that are not installed or not readable (RBAC), by plural name. */
+  unavailableKinds: Array<{ kind: string; reason: "not-installed" | "forbidden"; message: string }>;
+  telepresence: TelepresenceView | null;
+}
+
+export interface HealthEvent {
+  time: string;
+  /** Object the event is about, e.g. "Pod web-7d9c-x2kq". */
+  object: string;
+  reason: string;
+  message: string;
+  type: "Normal" | "Warning";
+  source: string;
+}
+
+export interface ServiceDetail {
+  summary: ServiceSummary;
+  view: ServiceView;
+  findings: Finding[];
+  /** Health-related events (neg-controller, neg-readiness-reflector, loadbalancer-controller), newest first. */
+  timeline: HealthEvent[];
+  healthSource: HealthSource;
 }
 
 export type MethodOutput<M extends MethodName> = MethodOutputs[M];
@@ -95,7 +164,12 @@ export type MethodOutput<M extends MethodName> = MethodOutputs[M];
 export type SwitchboardEvent =
   | { type: "contexts"; contexts: ContextsView }
   | { type: "connection"; connection: ConnectionState }
-  | { type: "namespaces"; namespaces: string[] };
+  | { type: "namespaces"; namespaces: string[] }
+  /** Changed rows of the service list; `reset` replaces the whole list (new context or namespace). */
+  | { type: "services"; context: string; namespace: string; reset: boolean; upserts: ServiceSummary[]; removed: string[] }
+  /** A service's full detail changed (only for services a UI asked about with services.get). */
+  | { type: "service"; detail: ServiceDetail }
+  | { type: "health-source"; healthSource: HealthSource };
 
 export type EventListener = (events: SwitchboardEvent[]) => void;
 

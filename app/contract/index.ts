@@ -2,3 +2,4 @@ export * from "./api.ts";
 export * from "./errors.ts";
 export * from "./result.ts";
 export * from "./validate.ts";
+export * from "./model.ts";

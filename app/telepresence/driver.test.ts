@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { SwitchboardError } from "../contract/errors.ts";
 import { createTelepresenceDriver, type DriverOptions, type ProgressEvent } from "./driver.ts";
-import { installHint, locateTelepresence } from "./locate.ts";
+import { installDirs, installHint, locateTelepresence } from "./locate.ts";
 import { runProgram } from "./process.ts";
 import { alive, createFakeTelepresence, type FakeProgram, type FakeRule } from "./testing/fake-telepresence.ts";
 import {
@@ -101,6 +101,18 @@ describe("finding the program", () => {
   it("missing: spawning a program that is not there", async () => {
     const error = await failure(runProgram("/nonexistent/telepresence", ["version"], { timeoutMs: 5_000 }));
     expect(error.code).toBe("telepresence-missing");
+  });
+  it("a configured path wins over PATH, and is shown in full", async () => {
+    const onPath = await fake(programRules("2.22"));
+    const configured = await fake(programRules("2.25"));
+    const driver = createTelepresenceDriver({ env: { PATH: onPath.dir }, configuredPath: configured.path });
+    expect(await driver.probe()).toMatchObject({ path: configured.path, source: "setting", displayName: configured.path });
+  });
+  it("looks in the usual install places after PATH", () => {
+    expect(installDirs("darwin", {}, "/Users/u")).toEqual(expect.arrayContaining(["/usr/local/bin", "/opt/homebrew/bin", "/Users/u/.local/bin"]));
+    expect(installDirs("win32", { ProgramFiles: "C:\\Program Files", LOCALAPPDATA: "C:\\Users\\u\\AppData\\Local" }, "C:\\Users\\u")).toEqual(
+      expect.arrayContaining(["C:\\Program Files\\Telepresence", "C:\\Users\\u\\AppData\\Local\\Microsoft\\WinGet\\Links"]),
+    );
   });
   it("the install step fits the platform", () => {
     expect(installHint("darwin")).toContain("brew install");

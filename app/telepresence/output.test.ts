@@ -41,6 +41,10 @@ describe("interpretJsonRun", () => {
     expect(payloadOf('{"name":"web","disposition":"ACTIVE"}')).toEqual({ name: "web", disposition: "ACTIVE" });
     expect(payloadOf("")).toBeUndefined();
   });
+  it("an Info wrapped in an envelope reads like a bare one", () => {
+    const info = JSON.parse(interceptInfo({ generation: "2.20" })) as Record<string, unknown>;
+    expect(parseInterceptInfo(payloadOf(JSON.stringify({ cmd: "intercept", stdout: info })))).toMatchObject({ name: "web", disposition: "ACTIVE" });
+  });
   it("garbage on success is a structured error carrying the output", () => {
     const error = thrown(() => payloadOf("\u0000\u0001 ELF garbage <html>"));
     expect(error.code).toBe("telepresence-error");

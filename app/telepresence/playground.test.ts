@@ -1,6 +1,6 @@
 // The driver against the playground's simulated `telepresence` (playground/bin/telepresence) and
-// cluster (startPlayground): connect, list, intercept web, leave, quit — for the default release and
-// the oldest supported generation. Skipped while the playground lacks either piece.
+// cluster (startPlayground): connect, list, intercept (web on the default release, shop on the oldest
+// supported generation), leave, quit. Skipped while the playground lacks either piece.
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
@@ -68,8 +68,13 @@ describe.skipIf(!present)("against the playground's telepresence (skipped when p
     await playground?.stop();
   }, 60_000);
 
-  for (const release of ["", "2.20.2"]) {
-    it(`${release || "default release"}: connect, list, intercept web, leave, quit`, async (ctx) => {
+  // Both generations at once (separate daemons, one cluster): the second `helm install` meets the
+  // first one's traffic-manager ("already installed"), and each intercepts its own workload.
+  for (const [release, workload] of [
+    ["", "web"],
+    ["2.20.2", "shop"],
+  ] as const) {
+    it.concurrent(`${release || "default release"}: connect, list, intercept ${workload}, leave, quit`, async (ctx) => {
       const stateDir = mkdtempSync(join(tmpdir(), "switchboard-tp-state-"));
       stateDirs.push(stateDir);
       const env = {
@@ -79,7 +84,7 @@ describe.skipIf(!present)("against the playground's telepresence (skipped when p
         PLAYGROUND_TELEPRESENCE_VERSION: release,
         PLAYGROUND_TELEPRESENCE_AGENT_TIMEOUT_MS: "20000",
       };
-      const t0 = Date.now(); const driver: TelepresenceDriver = createTelepresenceDriver({ configuredPath: bin, env, onProgress: (e) => console.log(Date.now() - t0, e.step, e.status) });
+      const driver: TelepresenceDriver = createTelepresenceDriver({ configuredPath: bin, env });
       const program = await driver.probe();
       if (release) expect(program.version.raw).toBe(release);
       if (release === "2.20.2") expect(program.capabilities).toMatchObject({ leaveCommand: "leave", listKeys: "services-sidecar", replace: false });
@@ -91,24 +96,24 @@ describe.skipIf(!present)("against the playground's telepresence (skipped when p
       const connected = await driver.connect({ context: playground.context, kubeconfig: playground.kubeconfigPath });
       expect(connected.connection).toMatchObject({ phase: "connected", context: playground.context });
       const workloads = await driver.list();
-      expect(workloads.map((w) => w.name)).toContain("web");
+      expect(workloads.map((w) => w.name)).toContain(workload);
 
       if (!injector && !playground.telepresence) {
         await driver.quit({ stopDaemons: true });
         ctx.skip("the playground has no traffic-manager controller (playground/telepresence/index.ts startTelepresence) to inject agents");
       }
-      const envFile = join(stateDir, "web.env");
-      const result = await driver.intercept({ workload: "web", port: { local: localPort }, envFile });
-      expect(result.intercept).toMatchObject({ name: "web", disposition: "ACTIVE", targetPort: localPort });
+      const envFile = join(stateDir, `${workload}.env`);
+      const result = await driver.intercept({ workload, port: { local: localPort }, envFile });
+      expect(result.intercept).toMatchObject({ name: workload, disposition: "ACTIVE", targetPort: localPort });
       expect(result.localPort?.listening).toBe(true);
-      expect(result.state.intercepts).toEqual([expect.objectContaining({ name: "web", mine: true })]);
+      expect(result.state.intercepts.filter((i) => i.mine)).toEqual([expect.objectContaining({ name: workload, mine: true })]);
       expect((await stat(envFile)).mode & 0o777).toBe(0o600);
 
       // A restarted app finds the intercept again.
       const again = await createTelepresenceDriver({ configuredPath: bin, env }).refresh();
-      expect(again.intercepts.some((i) => i.name === "web" && i.mine)).toBe(true);
+      expect(again.intercepts.some((i) => i.name === workload && i.mine)).toBe(true);
 
-      const left = await driver.leave({ name: "web" });
+      const left = await driver.leave({ name: workload });
       expect(left.intercepts.filter((i) => i.mine)).toEqual([]);
       const quit = await driver.quit({ stopDaemons: true });
       expect(quit.connection.phase).not.toBe("connected");

@@ -57,6 +57,11 @@ export const builtinTypes: ResourceType[] = [
   t("admissionregistration.k8s.io", "v1", "mutatingwebhookconfigurations", "MutatingWebhookConfiguration", { namespaced: false }),
   t("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", { namespaced: false,
     shortNames: ["crd", "crds"], statusSubresource: true }),
+  // Create-only reviews, answered and not stored (server.ts): the playground's token is a cluster
+  // admin, which `kubectl auth can-i` / `auth whoami` then report.
+  t("authorization.k8s.io", "v1", "selfsubjectaccessreviews", "SelfSubjectAccessReview", { namespaced: false, verbs: ["create"] }),
+  t("authorization.k8s.io", "v1", "selfsubjectrulesreviews", "SelfSubjectRulesReview", { namespaced: false, verbs: ["create"] }),
+  t("authentication.k8s.io", "v1", "selfsubjectreviews", "SelfSubjectReview", { namespaced: false, verbs: ["create"] }),
   // CRDs (gke-neg.md §3, §6, §7). Custom resources: no strategic merge patch.
   t("cloud.google.com", "v1", "backendconfigs", "BackendConfig", { shortNames: ["bc"], builtin: false }),
   // gke-neg.md §6: "No status subresource."
@@ -67,6 +72,9 @@ export const builtinTypes: ResourceType[] = [
   t("gateway.networking.k8s.io", "v1", "gateways", "Gateway", { shortNames: ["gtw"], builtin: false, statusSubresource: true }),
   t("gateway.networking.k8s.io", "v1", "httproutes", "HTTPRoute", { builtin: false, statusSubresource: true }),
 ];
+
+/** Kinds the server answers without storing them. */
+export const REVIEW_KINDS = new Set(["SelfSubjectAccessReview", "SelfSubjectRulesReview", "SelfSubjectReview"]);
 
 export function refOf(type: ResourceType): ResourceRef {
   return { group: type.group, version: type.version, plural: type.plural };

@@ -39,6 +39,7 @@ function subresources(t: ResourceType): Array<{ name: string; kind: string; grou
   if (t.kind === "Pod") {
     subs.push({ name: "binding", kind: "Binding", verbs: ["create"] });
     subs.push({ name: "log", kind: "Pod", verbs: ["get"] });
+    subs.push({ name: "eviction", kind: "Eviction", group: "policy", version: "v1", verbs: ["create"] });
   }
   return subs;
 }

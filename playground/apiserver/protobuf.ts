@@ -71,6 +71,17 @@ const schema: Schema = {
   NamespaceSpec: { 1: ["finalizers", "string[]"] },
   ConfigMap: { 1: ["metadata", "ObjectMeta"], 2: ["data", "map"], 3: ["binaryData", "mapbytes"], 4: ["immutable", "bool"] },
   Secret: { 1: ["metadata", "ObjectMeta"], 2: ["data", "mapbytes"], 3: ["type", "string"], 4: ["stringData", "map"], 5: ["immutable", "bool"] },
+  SelfSubjectAccessReview: { 1: ["metadata", "ObjectMeta"], 2: ["spec", "SelfSubjectAccessReviewSpec"] },
+  SelfSubjectAccessReviewSpec: { 1: ["resourceAttributes", "ResourceAttributes"], 2: ["nonResourceAttributes", "NonResourceAttributes"] },
+  ResourceAttributes: {
+    1: ["namespace", "string"], 2: ["verb", "string"], 3: ["group", "string"], 4: ["version", "string"],
+    5: ["resource", "string"], 6: ["subresource", "string"], 7: ["name", "string"],
+  },
+  NonResourceAttributes: { 1: ["path", "string"], 2: ["verb", "string"] },
+  SelfSubjectRulesReview: { 1: ["metadata", "ObjectMeta"], 2: ["spec", "SelfSubjectRulesReviewSpec"] },
+  SelfSubjectRulesReviewSpec: { 1: ["namespace", "string"] },
+  SelfSubjectReview: { 1: ["metadata", "ObjectMeta"] },
+  Eviction: { 1: ["metadata", "ObjectMeta"] },
   ServiceAccount: { 1: ["metadata", "ObjectMeta"], 3: ["imagePullSecrets", "LocalObjectReference[]"], 4: ["automountServiceAccountToken", "bool"] },
   LocalObjectReference: { 1: ["name", "string"] },
   Service: { 1: ["metadata", "ObjectMeta"], 2: ["spec", "ServiceSpec"] },
@@ -110,6 +121,10 @@ const KINDS: Record<string, string> = {
   "v1/ServiceAccount": "ServiceAccount",
   "v1/Service": "Service",
   "apps/v1/Deployment": "Deployment",
+  "authorization.k8s.io/v1/SelfSubjectAccessReview": "SelfSubjectAccessReview",
+  "authorization.k8s.io/v1/SelfSubjectRulesReview": "SelfSubjectRulesReview",
+  "authentication.k8s.io/v1/SelfSubjectReview": "SelfSubjectReview",
+  "policy/v1/Eviction": "Eviction",
 };
 
 const utf8 = new TextDecoder();

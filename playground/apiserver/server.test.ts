@@ -360,6 +360,16 @@ describe("kubectl against the playground API server", () => {
     expect(w.stdout).toBe("pod/p2 condition met\n");
   });
 
+  it("answers `auth can-i` / `auth whoami` (the token is a cluster admin) and evicts pods", async () => {
+    expect(await ok(["auth", "can-i", "delete", "deployments", "-n", "kube-system"])).toBe("yes\n");
+    expect(await ok(["auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"])).toBe("playground-admin");
+    await ok(["create", "-f", "-"], podYaml("evictee", { app: "evict" }));
+    const evicted = await raw("POST", "/api/v1/namespaces/default/pods/evictee/eviction",
+      JSON.stringify({ apiVersion: "policy/v1", kind: "Eviction", metadata: { name: "evictee", namespace: "default" } }), { "Content-Type": "application/json" });
+    expect(evicted.status).toBe(201);
+    expect(store.get(resources.pods, "default", "evictee")).toBeUndefined();
+  });
+
   it("serves pod logs through the podLogs hook", async () => {
     expect(await ok(["logs", "p2"])).toBe("hello from p2/app\n");
     const none = await kubectl(["logs", "p1"]);

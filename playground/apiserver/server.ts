@@ -18,13 +18,14 @@ import { parse as parseYaml } from "yaml";
 import type { AddressInfo } from "node:net";
 import { ClusterError } from "../cluster/client.ts";
 import type { KubeObject, PatchType } from "../cluster/client.ts";
-import { apiVersionOf } from "./catalog.ts";
+import { REVIEW_KINDS, apiVersionOf } from "./catalog.ts";
 import type { ResourceType } from "./catalog.ts";
 import {
   SERVER_VERSION, aggregatedDiscovery, apiGroupList, apiResourceList, apiVersions, openapiV3GroupVersion, openapiV3Root,
 } from "./discovery.ts";
 import { badRequest, conflict, methodNotAllowed, toStatus, unauthorized, unsupportedMediaType } from "./errors.ts";
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from "./patch.ts";
+import { OPENAPI_V2_PROTOBUF, openapiV2Document } from "./openapi-v2.ts";
 import { decodeKubernetesProtobuf } from "./protobuf.ts";
 import { compileSelectors } from "./selectors.ts";
 import type { Store } from "./store.ts";
@@ -322,7 +323,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     }
     const known = (subresource === "status" && type.statusSubresource)
       || (subresource === "scale" && (type.kind === "Deployment" || type.kind === "ReplicaSet"))
-      || (subresource === "binding" && type.kind === "Pod");
+      || ((subresource === "binding" || subresource === "eviction") && type.kind === "Pod");
     if (subresource !== undefined && !known) throw NOT_FOUND();
 
     // Collection.
@@ -341,6 +342,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
           return send(res, 200, { kind: "PartialObjectMetadataList", apiVersion: "meta.k8s.io/v1", metadata: meta, items: list.items.map(partialMetadata) });
         }
         return send(res, 200, { kind: `${type.kind}List`, apiVersion: apiVersionOf(type), metadata: meta, items: list.items });
+      }
+      if (method === "POST" && REVIEW_KINDS.has(type.kind)) {
+        const body = parseBody(req, await readBody(req), type) as KubeObject;
+        return send(res, 201, review(type, body));
       }
       if (method === "POST") {
         if (type.namespaced && !ns) throw NOT_FOUND();
@@ -372,6 +377,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         return send(res, 200, render(type, obj, rendering, includeObject));
       }
       case "POST": {
+        if (subresource === "eviction") {
+          // policy/v1 Eviction: the playground has no PodDisruptionBudgets, so an eviction is a delete.
+          const eviction = parseBody(req, await readBody(req), undefined) as { deleteOptions?: { gracePeriodSeconds?: number } };
+          await store.delete(type, ns, name, { gracePeriodSeconds: eviction.deleteOptions?.gracePeriodSeconds, dryRun });
+          return send(res, 201, { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code: 201 });
+        }
         if (subresource !== "binding") throw methodNotAllowed();
         const binding = parseBody(req, await readBody(req), undefined) as { target?: { name?: string } };
         const node = binding.target?.name;
@@ -430,6 +441,20 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       default:
         throw methodNotAllowed();
     }
+  }
+
+  /** The reviews: the bearer token is the playground's only user and a cluster admin. */
+  function review(type: ResourceType, body: KubeObject): KubeObject {
+    const out = { ...body, apiVersion: apiVersionOf(type), kind: type.kind, metadata: { ...(body.metadata ?? {}), creationTimestamp: null } } as unknown as KubeObject;
+    if (type.kind === "SelfSubjectAccessReview") (out as { status?: unknown }).status = { allowed: true, reason: "the playground's token is a cluster admin" };
+    else if (type.kind === "SelfSubjectRulesReview") {
+      (out as { status?: unknown }).status = {
+        resourceRules: [{ verbs: ["*"], apiGroups: ["*"], resources: ["*"] }],
+        nonResourceRules: [{ verbs: ["*"], nonResourceURLs: ["*"] }],
+        incomplete: false,
+      };
+    } else (out as { status?: unknown }).status = { userInfo: { username: "playground-admin", groups: ["system:masters", "system:authenticated"] } };
+    return out;
   }
 
   function serveWatch(req: http.IncomingMessage, res: http.ServerResponse, q: URLSearchParams, type: ResourceType,
@@ -498,6 +523,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       return send(res, 200, apiGroupList(store.types()));
     }
     if (path === "/openapi/v3") return send(res, 200, openapiV3Root(store.types()));
+    if (path === "/openapi/v2") {
+      const doc = openapiV2Document(store.types(), SERVER_VERSION.gitVersion);
+      res.writeHead(200, { "Content-Type": OPENAPI_V2_PROTOBUF, "Content-Length": doc.length });
+      res.end(doc);
+      return;
+    }
     if (parts[0] === "openapi" && parts[1] === "v3" && (parts[2] === "api" || parts[2] === "apis")) {
       const group = parts[2] === "api" ? "" : parts[3] ?? "";
       const version = parts[2] === "api" ? parts[3] ?? "" : parts[4] ?? "";

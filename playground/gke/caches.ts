@@ -1,6 +1,6 @@
 // The watch caches the simulated GKE controllers share (one list+watch per kind).
 import type { ClusterClient, KubeObject } from "../cluster/client.ts";
-import { resources } from "../cluster/client.ts";
+import { ClusterError, resources } from "../cluster/client.ts";
 import { Informer } from "../workloads/informer.ts";
 import type { BackendConfig, Gateway, HealthCheckPolicy, HTTPRoute, Ingress, Pod, Service } from "./types.ts";
 
@@ -50,8 +50,19 @@ export class GkeCaches {
     return [this.nodes, this.services, this.pods, this.ingresses, this.backendConfigs, this.healthCheckPolicies, this.gateways, this.httpRoutes, this.svcNegs] as unknown as Array<Informer<KubeObject>>;
   }
 
-  async start(): Promise<void> {
-    await Promise.all(this.all().map((i) => i.start()));
+  /**
+   * Starts every watch. Against a real kube-apiserver the Gateway API and HealthCheckPolicy CRDs may
+   * be missing (404): those caches then stay empty instead of failing the whole start.
+   */
+  async start(log?: (msg: string) => void): Promise<void> {
+    const optional = new Set<Informer<KubeObject>>([this.gateways, this.httpRoutes, this.healthCheckPolicies] as unknown as Array<Informer<KubeObject>>);
+    await Promise.all(this.all().map((i) => i.start().catch((err: unknown) => {
+      if (optional.has(i) && err instanceof ClusterError && err.code === 404) {
+        log?.(`gke: ${err.message} (kind not served; its cache stays empty)`);
+        return;
+      }
+      throw err;
+    })));
   }
 
   stop(): void {

@@ -130,6 +130,10 @@ export class FrontDoor {
       up.on("error", () => res.destroy());
     });
     upstream.on("error", (err) => this.fail(res, 502, `502 Bad Gateway: backend ${ep.ipAddress}:${ep.port} (backend service ${bs}) failed: ${err.message}`));
+    // A client that goes away must not leave the backend request hanging.
+    res.on("close", () => {
+      if (!res.writableFinished) upstream.destroy();
+    });
     req.pipe(upstream);
   }
 }

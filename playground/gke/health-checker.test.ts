@@ -2,7 +2,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { PodNetwork } from "../kubelet/network.ts";
-import { FrontDoor } from "./front-door.ts";
+import { FrontDoor, pickBackendService } from "./front-door.ts";
 import { Gce } from "./gce.ts";
 import { HealthChecker } from "./health-checker.ts";
 import { negDefaultHealthCheck } from "./healthcheck.ts";
@@ -160,5 +160,28 @@ describe("with the playground kubelet's pod network (the Telepresence seed probl
     // BackendConfig `port` (USE_FIXED_PORT) on a dedicated health port: probes skip the agent.
     gce.upsertHealthCheck("neg", { ...negDefaultHealthCheck("HTTP"), unhealthyThreshold: 2, portSpecification: "USE_FIXED_PORT", port: 8081 });
     await until("healthy on the fixed port", () => state() === "HEALTHY");
+  });
+});
+
+describe("front door routing (Ingress rules / HTTPRoute matches)", () => {
+  const table = {
+    rules: [
+      { pathType: "Prefix" as const, path: "/api", backendService: "api" },
+      { pathType: "Prefix" as const, path: "/api/v2", backendService: "api-v2" },
+      { pathType: "Exact" as const, path: "/login", backendService: "login" },
+      { host: "shop.example.com", pathType: "Prefix" as const, path: "/", backendService: "shop" },
+      { host: "*.example.com", pathType: "Prefix" as const, path: "/", backendService: "wild" },
+    ],
+    defaultBackendService: "default",
+  };
+  it("most specific match wins; prefixes match whole segments; unmatched → default backend", () => {
+    expect(pickBackendService(table, "x", "/api/v2/items")).toBe("api-v2");
+    expect(pickBackendService(table, "x", "/api")).toBe("api");
+    expect(pickBackendService(table, "x", "/apix")).toBe("default");
+    expect(pickBackendService(table, "x", "/login")).toBe("login");
+    expect(pickBackendService(table, "x", "/login/again")).toBe("default");
+    expect(pickBackendService(table, "shop.example.com:8080", "/cart")).toBe("shop");
+    expect(pickBackendService(table, "eu.example.com", "/cart")).toBe("wild");
+    expect(pickBackendService({ rules: [] }, "x", "/")).toBeUndefined();
   });
 });

@@ -82,8 +82,16 @@ export async function startGke(options: GkeOptions): Promise<Gke> {
     },
   );
 
-  await caches.start();
-  const computeApiUrl = await api.start();
+  let computeApiUrl: string;
+  try {
+    await caches.start(log);
+    computeApiUrl = await api.start();
+  } catch (err) {
+    removeHook?.();
+    caches.stop();
+    await api.stop();
+    throw err;
+  }
   checker.start();
   negs.start();
   lb.start();

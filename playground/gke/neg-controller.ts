@@ -5,7 +5,7 @@ import type { ClusterClient, KubeObject } from "../cluster/client.ts";
 import { ClusterError, resources } from "../cluster/client.ts";
 import { EventRecorder } from "../workloads/events.ts";
 import { WorkQueue, keyOf } from "../workloads/informer.ts";
-import { NEG_ANNOTATION, NEG_STATUS_ANNOTATION, formatNegStatus } from "./annotations.ts";
+import { NEG_STATUS_ANNOTATION, formatNegStatus } from "./annotations.ts";
 import type { GkeCaches } from "./caches.ts";
 import type { Gce } from "./gce.ts";
 import { negKey } from "./gce.ts";
@@ -319,4 +319,3 @@ export class NegController {
   }
 }
 
-export { NEG_ANNOTATION };

@@ -100,7 +100,6 @@ export function isLoadBalancerKind(o: KubeObject): boolean {
  */
 export async function applyScenario(client: ClusterClient, objects: KubeObject[], podsExist: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   await applyObjects(client, objects.filter((o) => !isLoadBalancerKind(o)));
-  if (process.env.PLAYGROUND_DEBUG_READY) process.stderr.write(`${Math.round(performance.now())} applied\n`);
   const deadline = Date.now() + timeoutMs;
   while (!(await podsExist())) {
     if (Date.now() > deadline) throw new Error("scenario: the Deployments' pods were not created in time");

@@ -5,8 +5,6 @@ import { spawn } from "node:child_process";
 import { mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { HttpClusterClient } from "../cluster/http-client.ts";
-import { installTrafficManager } from "./manager.ts";
 import { kubeconfigPaths, parseKubeconfigs, readKubeconfigTexts, resolveContext, stateDirFor } from "./kubeconfig.ts";
 import { OUTPUT_MODES, render, type CommandResult, type OutputMode } from "./output.ts";
 import { callDaemon, type ConnectArgs, type ConnectionModel, type InterceptModel, type Request, type StatusModel, type WorkloadModel } from "./protocol.ts";
@@ -421,6 +419,8 @@ async function runCommand(p: Parsed, rel: Release, io: CliIO, mode: OutputMode, 
       const cfg = parseKubeconfigs(kc === "-" ? [io.stdin()] : readKubeconfigTexts(kubeconfigPaths(kc, io.env)));
       const ctx = resolveContext(cfg, flag(p, "context"));
       if ("error" in ctx) throw new UserFacing(ctx.error);
+      // Loaded here only: every other command stays a quick start.
+      const [{ HttpClusterClient }, { installTrafficManager }] = await Promise.all([import("../cluster/http-client.ts"), import("./manager.ts")]);
       const client = new HttpClusterClient({ server: ctx.server, ...(ctx.token ? { token: ctx.token } : {}), ...(ctx.ca ? { ca: ctx.ca } : {}), insecureSkipTLSVerify: ctx.insecure });
       try {
         const ns = flag(p, "manager-namespace") || io.env.TELEPRESENCE_MANAGER_NAMESPACE || undefined;
