@@ -33,7 +33,7 @@ export interface PlaygroundOptions {
   dir?: string;
   /** Apply the demo scenarios (default true). */
   scenarios?: boolean;
-  /** Give up waiting for readiness after this long (default 60 s, plus 20 ms per scale service). */
+  /** Give up waiting for readiness after this long (default 60 s, plus 60 ms per scale service). */
   readyTimeoutMs?: number;
   log?: (message: string) => void;
 }
@@ -62,6 +62,9 @@ export interface Playground {
   dialer: Dialer;
   images: ImageRegistry;
   health: HealthSwitches;
+  /** The kubelet (registerInitContainer for tel-agent-init, nodes) and the workload controllers (caches). */
+  kubelet: Kubelet;
+  workloads: WorkloadControllers;
   gke: Gke;
   /** Makes one pod's health endpoints fail (healthy=false) or recover; with `container`, only that container's. */
   setHealth(namespace: string, pod: string, healthy: boolean, container?: string): void;
@@ -141,7 +144,9 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
     const images = defaultImages();
     const workloads = new WorkloadControllers({ client, speed, log });
     // One pod watch feeds both the workload controllers and the kubelet.
-    const kubelet = new Kubelet({ client, speed, images, health, log, pods: workloads.pods });
+    // Lifecycle events for every pod but the generated `scale` ones (15,000 pods would mean 60,000 events).
+    const kubelet = new Kubelet({ client, speed, images, health, log, pods: workloads.pods,
+      lifecycleEvents: (pod) => pod.metadata.namespace !== SCALE_NAMESPACE });
     stops.push(() => workloads.stop());
     stops.push(() => kubelet.stop());
     await kubelet.start();
@@ -156,12 +161,12 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
     const objects: KubeObject[] = [...(options.scenarios === false ? [] : demoObjects()), ...scaleObjects(scale)];
     // The controllers started on an empty store, so every pod is one of the scenarios'.
     const wantedPods = objects.reduce((n, o) => n + (o.kind === "Deployment" ? ((o as Deployment).spec.replicas ?? 1) : 0), 0);
-    await applyScenario(client, objects, () => workloads.pods.size >= wantedPods, 60_000 + scale * 20);
+    await applyScenario(client, objects, () => workloads.pods.size >= wantedPods, 60_000 + scale * 60);
     const expectedLbs = loadBalancerKeys(objects);
 
     // Ready: every Deployment rolled out, every demo pod Ready (readiness gates included), and
     // every load balancer's front door answering.
-    const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000 + scale * 20);
+    const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000 + scale * 60);
     const namespaces = new Set([DEMO_NAMESPACE, SCALE_NAMESPACE]);
     for (;;) {
       const deployments = [...workloads.deployments.values()].filter((d) => namespaces.has(d.metadata.namespace ?? ""));
@@ -199,6 +204,8 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
       dialer: kubelet.network.dial,
       images,
       health,
+      kubelet,
+      workloads,
       gke,
       setHealth: (ns, pod, healthy, container) => health.set(ns, pod, healthy, container),
       stop: stopAll,

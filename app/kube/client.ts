@@ -171,7 +171,17 @@ export class KubeClient {
     }
     const mod = url.protocol === "http:" ? http : https;
     const result = await new Promise<{ res: http.IncomingMessage; req: http.ClientRequest }>((resolve, reject) => {
-      const req = mod.request(url, { method, headers, agent, ...(signal ? { signal } : {}) });
+      const req = mod.request(url, { method, headers, agent });
+      // Cancellation by hand rather than http.request's `signal`: that one destroys the response
+      // stream with an AbortError nobody may be listening for any more (an uncaught exception).
+      if (signal) {
+        const onAbort = () => req.destroy(Object.assign(new Error("The request was cancelled."), { code: "ABORT_ERR" }));
+        if (signal.aborted) queueMicrotask(onAbort);
+        else {
+          signal.addEventListener("abort", onAbort, { once: true });
+          req.on("close", () => signal.removeEventListener("abort", onAbort));
+        }
+      }
       const timer = setTimeout(() => req.destroy(timeoutError(timeoutMs)), timeoutMs);
       req.on("response", (res) => {
         clearTimeout(timer);
@@ -185,7 +195,7 @@ export class KubeClient {
     });
     // client-go re-runs the exec plugin once when the server refuses a cached token.
     if (result.res.statusCode === 401 && this.#credentials.usesExec && !retried) {
-      result.res.resume();
+      result.res.on("error", () => undefined).resume();
       this.#credentials.invalidate();
       return this.#send(method, url, body, contentType, timeoutMs, ctx, signal, true);
     }

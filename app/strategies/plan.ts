@@ -564,7 +564,11 @@ function buildPlan(snapshot: ClusterSnapshot, req: PlanRequest, options: PlanOpt
   // Order: pods first (the new port must exist before checks go there), then the check objects,
   // then the Service annotation that attaches a new BackendConfig (never name a missing one).
   const rank = { Deployment: 0, BackendConfig: 1, HealthCheckPolicy: 1, Service: 2 } as const;
-  const changes = [...ctx.changes].sort((a, b) => rank[a.object.kind] - rank[b.object.kind]);
+  // A patch with nothing but guards changes nothing: the object is already as the strategy wants it.
+  const changes = ctx.changes.filter((c) => c.action === "create" || (c.patch ?? []).some((op) => op.op !== "test")).sort((a, b) => rank[a.object.kind] - rank[b.object.kind]);
+  if (changes.length === 0) {
+    warn(ctx, "already-in-place", "info", "The cluster already looks the way this strategy would make it: nothing to change.");
+  }
   const script = changes.map((c) => c.kubectl);
   const dep = changes.find((c) => c.object.kind === "Deployment");
   if (dep) script.splice(1, 0, kubectlRolloutStatus(ctx.context, req.namespace, dep.object.name));

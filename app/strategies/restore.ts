@@ -57,32 +57,28 @@ export function judgeStep(step: StepRecord, current: KubeObject | null): StepSta
 export function undoPatch(step: StepRecord, current: KubeObject, onlyOurs = false): Operation[] | null {
   const before = step.change.before;
   if (!before) return null;
-  const target = structuredClone(current);
+  let parts: ReturnType<typeof userView>;
   if (!onlyOurs) {
-    const b = userView(before);
-    (target as { spec?: unknown }).spec = b.spec ?? undefined;
-    if (b.spec === null) delete (target as { spec?: unknown }).spec;
-    const keep: Record<string, string> = {};
-    for (const a of CONTROLLER_ANNOTATIONS) if (current.metadata.annotations?.[a] !== undefined) keep[a] = current.metadata.annotations[a]!;
-    const annotations = { ...b.metadata.annotations, ...keep };
-    target.metadata.annotations = annotations;
-    if (Object.keys(annotations).length === 0 && before.metadata.annotations === undefined) delete target.metadata.annotations;
-    target.metadata.labels = b.metadata.labels;
-    if (Object.keys(b.metadata.labels).length === 0 && before.metadata.labels === undefined) delete target.metadata.labels;
+    parts = userView(before);
   } else {
     // Invert our own change and replay it on the current object.
     const inverse = fjp.compare(userView(expectedAfter(step)), userView(before));
-    const view = userView(current);
     try {
-      const restored = fjp.applyPatch(view, inverse, true, true).newDocument;
-      (target as { spec?: unknown }).spec = restored.spec;
-      target.metadata.labels = restored.metadata.labels;
-      const keep: Record<string, string> = {};
-      for (const a of CONTROLLER_ANNOTATIONS) if (current.metadata.annotations?.[a] !== undefined) keep[a] = current.metadata.annotations[a]!;
-      target.metadata.annotations = { ...restored.metadata.annotations, ...keep };
+      parts = fjp.applyPatch(userView(current), inverse, true, true).newDocument;
     } catch {
       return null;
     }
   }
+  const target = structuredClone(current);
+  if (parts.spec === null || parts.spec === undefined) delete (target as { spec?: unknown }).spec;
+  else (target as { spec?: unknown }).spec = parts.spec;
+  // Controller-owned annotations keep their current values.
+  const annotations = { ...parts.metadata.annotations };
+  for (const a of CONTROLLER_ANNOTATIONS) if (current.metadata.annotations?.[a] !== undefined) annotations[a] = current.metadata.annotations[a]!;
+  // An empty map stays absent when it was absent before (exact restore, not `{}`).
+  if (Object.keys(annotations).length === 0 && before.metadata.annotations === undefined) delete target.metadata.annotations;
+  else target.metadata.annotations = annotations;
+  if (Object.keys(parts.metadata.labels).length === 0 && before.metadata.labels === undefined) delete target.metadata.labels;
+  else target.metadata.labels = parts.metadata.labels;
   return guardedPatch(current, target);
 }

@@ -14,7 +14,7 @@ import { clientNodeObjects, describeObject } from "./kube.ts";
 import type { ObjectApi } from "./kube.ts";
 import { planStrategy } from "./plan.ts";
 import type { PlanOptions } from "./plan.ts";
-import { expectedAfter, judgeStep, undoPatch, userDifferences } from "./restore.ts";
+import { expectedAfter, judgeStep, sameUserState, undoPatch, userDifferences } from "./restore.ts";
 import type { ClusterSnapshot } from "../gke/snapshot.ts";
 import type { KubeObject, OperationRecord, Plan, PlanRequest, PlanResult, ProgressCallback, StepRecord } from "./types.ts";
 import { verifyPlan, waitForRollout } from "./verify.ts";
@@ -100,6 +100,23 @@ export class StrategyRunner {
       error: null,
       log: [],
     };
+    // Cheap early check: an object edited since the plan aborts before anything changes (the patches'
+    // own guards still protect against an edit that lands during the apply).
+    for (const c of plan.changes) {
+      const current = await this.objects.get(c.object);
+      let stale = c.action === "create" ? current !== null : !current || current.metadata.resourceVersion !== c.before?.metadata.resourceVersion;
+      if (stale && current && c.action === "patch" && rebase(c, current)) stale = false;
+      if (stale) {
+        throw new SwitchboardError(
+          "conflict",
+          c.action === "create"
+            ? `${describeObject(c.object)} was created by somebody else since the plan was made. Nothing was changed.`
+            : `${describeObject(c.object)} was ${current ? "changed" : "deleted"} by somebody else since the plan was made. Nothing was changed.`,
+          "Refresh to plan again on the current state, then apply.",
+          { object: c.object },
+        );
+      }
+    }
     this.#log(record, `Started applying "${plan.title}" to ${plan.service.namespace}/${plan.service.name}:${plan.service.port}.`);
     this.journal.write(record);
     return this.#run(record, options);
@@ -137,7 +154,7 @@ export class StrategyRunner {
         }
         step.status = "in-flight";
         this.journal.write(record); // BEFORE the step
-        const applied = step.change.action === "create" ? await this.objects.create(object, step.change.after) : await this.objects.patch(object, step.change.patch ?? []);
+        const applied = step.change.action === "create" ? await this.objects.create(object, step.change.after) : await this.#patchStep(record, step);
         step.applied = applied;
         step.status = "applied";
         this.#log(record, `${step.change.action === "create" ? "Created" : "Patched"} ${describeObject(object)}.`);
@@ -176,6 +193,25 @@ export class StrategyRunner {
     this.journal.write(record);
     emit({ operation: record.id, step: "done", message: "applied" });
     return record;
+  }
+
+  /**
+   * Sends a step's guarded patch. When only the resourceVersion guard failed because a controller wrote
+   * status (spec, labels and annotations still exactly as planned), the guard moves to the new
+   * resourceVersion and the patch is sent again; any real edit still fails the `test` operations.
+   */
+  async #patchStep(record: OperationRecord, step: StepRecord): Promise<KubeObject> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.objects.patch(step.change.object, step.change.patch ?? []);
+      } catch (err) {
+        if (!(err instanceof SwitchboardError && err.code === "conflict") || attempt >= 4) throw err;
+        const current = await this.objects.get(step.change.object);
+        if (!current || !rebase(step.change, current)) throw err;
+        this.#log(record, `${describeObject(step.change.object)}: only its status changed since the plan; retrying on resourceVersion ${current.metadata.resourceVersion}.`);
+        this.journal.write(record);
+      }
+    }
   }
 
   /** Undoes an applied, failed-half-way or interrupted operation (newest step first). */
@@ -222,9 +258,23 @@ export class StrategyRunner {
   }
 
   async #undoStep(record: OperationRecord, step: StepRecord, force: boolean): Promise<void> {
-    const { object } = step.change;
     step.status = "undo-in-flight";
     this.journal.write(record); // BEFORE the undo
+    // Controllers write status (and bump resourceVersion) all the time, e.g. during a rollout: a guard
+    // that fails only because of that is retried on a fresh read; a real edit is caught by judgeStep.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.#undoOnce(record, step, force);
+        return;
+      } catch (err) {
+        if (!(err instanceof SwitchboardError && err.code === "conflict" && err.details?.["retryable"] === true && attempt < 5)) throw err;
+        await new Promise((r) => setTimeout(r, 50 * attempt));
+      }
+    }
+  }
+
+  async #undoOnce(record: OperationRecord, step: StepRecord, force: boolean): Promise<void> {
+    const { object } = step.change;
     const current = await this.objects.get(object);
     const state = judgeStep(step, current);
     if (state === "not-applied") {
@@ -237,16 +287,26 @@ export class StrategyRunner {
       throw this.#conflict(object, "since Switchboard changed it", current ? userDifferences(expectedAfter(step), current) : ["(deleted)"]);
     }
     if (step.change.action === "create") {
-      await this.objects.delete(object, { uid: current!.metadata.uid, resourceVersion: current!.metadata.resourceVersion });
+      await this.#retryable(() => this.objects.delete(object, { uid: current!.metadata.uid, resourceVersion: current!.metadata.resourceVersion }));
       this.#log(record, `Deleted ${describeObject(object)} (Switchboard created it).`);
     } else {
       const ops = undoPatch(step, current!, state === "changed-since");
       if (!ops) throw this.#conflict(object, "since Switchboard changed it, so its own change cannot be put back cleanly", userDifferences(expectedAfter(step), current!));
-      await this.objects.patch(object, ops);
+      await this.#retryable(() => this.objects.patch(object, ops));
       this.#log(record, `Restored ${describeObject(object)} to how it was before.`);
     }
     step.status = "undone";
     this.journal.write(record);
+  }
+
+  /** Marks a guard failure of an undo request as worth a fresh read and another try. */
+  async #retryable<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof SwitchboardError && err.code === "conflict") throw new SwitchboardError(err.code, err.message, err.hint, { ...(err.details ?? {}), retryable: true });
+      throw err;
+    }
   }
 
   #conflict(object: StepRecord["change"]["object"], when: string, paths: string[] = []): SwitchboardError {
@@ -261,6 +321,19 @@ export class StrategyRunner {
   #log(record: OperationRecord, message: string): void {
     record.log.push({ at: new Date().toISOString(), message });
   }
+}
+
+/**
+ * Moves a patch's resourceVersion guard to `current` when nothing a user sets changed (spec, labels,
+ * annotations equal the plan's `before`): controllers bump resourceVersion on every status write.
+ */
+function rebase(change: StepRecord["change"], current: KubeObject): boolean {
+  if (!change.before || !change.patch || !sameUserState(current, change.before)) return false;
+  const guard = change.patch.find((op) => op.op === "test" && op.path === "/metadata/resourceVersion") as { value: unknown } | undefined;
+  if (!guard) return false;
+  guard.value = current.metadata.resourceVersion;
+  change.before = { ...change.before, metadata: { ...change.before.metadata, resourceVersion: current.metadata.resourceVersion! } };
+  return true;
 }
 
 export type { KubeObject };

@@ -249,13 +249,15 @@ describe("errors from the program", () => {
 
 describe("deadlines and cancellation", () => {
   it("timeout: the call fails with `timeout` and the process tree is gone", async () => {
-    const program = await fake([...programRules("2.25"), { match: "^status ", sleepMs: 30_000, stdout: statusNotConnected }]);
-    const driver = driverFor(program, { timeouts: { quick: 5_000 } });
-    await driver.probe();
-    const slow = createTelepresenceDriver({ configuredPath: program.path, timeouts: { quick: 800 } });
-    // Probe with the generous driver first so only `status` meets the short deadline.
-    await slow.probe().catch(() => undefined);
-    const error = await failure(slow.status());
+    const program = await fake([
+      ...programRules("2.25"),
+      { match: "^status ", stdout: statusConnected() },
+      { match: "^list ", stdout: listOutput["2.22.4"] },
+      { match: "^intercept ", sleepMs: 30_000, stdout: interceptInfo() },
+    ]);
+    // Only the intercept's deadline is short: discovery and status keep the generous default.
+    const driver = driverFor(program, { timeouts: { intercept: 2_500 } });
+    const error = await failure(driver.intercept({ workload: "web", port: { local: 8080 }, checkLocalPort: false }));
     expect(error.code).toBe("timeout");
     const pids = await program.pids();
     expect(pids).toHaveLength(2);

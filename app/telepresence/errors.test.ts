@@ -23,6 +23,11 @@ describe("§3 error mapping", () => {
     expect(e.details).toMatchObject({ reason: "traffic-manager-missing", command: "connect" });
     expect(String(e.details?.programMessage)).toMatch(/^traffic manager not found/);
   });
+  it("a traffic-manager too old for the client (§6)", () => {
+    const e = classify("traffic manager version 2.20.2 is not supported by this client, please upgrade the traffic manager to 2.21.0 or later", "connect");
+    expect(e).toMatchObject({ code: "telepresence-too-old", message: "The cluster's traffic-manager (2.20.2) is too old for this telepresence client, which needs 2.21.0 or newer." });
+    expect(e.hint).toContain("telepresence helm upgrade");
+  });
   it("unknown workload, both texts", () => {
     const a = classify('workload "web.default" not found');
     expect(a).toMatchObject({ code: "not-found" });

@@ -8,6 +8,7 @@ export type TelepresenceErrorReason =
   | "not-connected"
   | "traffic-manager-missing"
   | "traffic-manager-namespace"
+  | "traffic-manager-too-old"
   | "context-not-found"
   | "cluster-config-changed"
   | "workload-not-found"
@@ -74,6 +75,14 @@ const RULES: Rule[] = [
     message: () => "Telepresence's traffic-manager is not installed in this cluster (or not in the namespace Telepresence looked in).",
     hint: () =>
       "Install it with `telepresence helm install` (needs cluster-admin rights once). If it is installed in another namespace, connect with `--manager-namespace <namespace>`.",
+  },
+  {
+    // §6: 2.25+ clients require a traffic-manager ≥ 2.21.0.
+    reason: "traffic-manager-too-old",
+    code: "telepresence-too-old",
+    match: /traffic manager version v?(\S+) is not supported by this client, please upgrade the traffic manager to v?(\S+?) or later/i,
+    message: (m) => `The cluster's traffic-manager (${m[1]}) is too old for this telepresence client, which needs ${m[2]} or newer.`,
+    hint: () => "Upgrade the traffic-manager with `telepresence helm upgrade` (needs cluster-admin rights), or use an older telepresence client.",
   },
   {
     reason: "traffic-manager-namespace",

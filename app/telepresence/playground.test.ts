@@ -51,6 +51,10 @@ describe.skipIf(!present)("against the playground's telepresence (skipped when p
         injector = await tp.startTelepresence({ client: playground.client, admission: playground.store.admission, images: playground.images, speed: 20, install: false });
       }
     }
+    // One traffic-manager for both runs, installed by the default (newest) client through the driver:
+    // a 2.20 manager would be refused by a 2.25+ client (§6), so the order matters.
+    const installer = createTelepresenceDriver({ configuredPath: bin, env: { ...process.env, KUBECONFIG: playground.kubeconfigPath } });
+    expect(await installer.installTrafficManager({ context: playground.context, kubeconfig: playground.kubeconfigPath })).toEqual({ alreadyInstalled: false });
     local = createServer((_req, res) => res.end("laptop"));
     await new Promise<void>((resolve) => local.listen(0, "127.0.0.1", resolve));
     const address = local.address();
@@ -68,8 +72,8 @@ describe.skipIf(!present)("against the playground's telepresence (skipped when p
     await playground?.stop();
   }, 60_000);
 
-  // Both generations at once (separate daemons, one cluster): the second `helm install` meets the
-  // first one's traffic-manager ("already installed"), and each intercepts its own workload.
+  // Both generations at once (separate daemons, one cluster, the manager installed above: `helm
+  // install` answers "already installed"); each intercepts its own workload.
   for (const [release, workload] of [
     ["", "web"],
     ["2.20.2", "shop"],
@@ -92,7 +96,7 @@ describe.skipIf(!present)("against the playground's telepresence (skipped when p
       expect((await driver.refresh()).connection.phase).not.toBe("connected");
       await expect(driver.list()).rejects.toMatchObject({ details: { reason: "not-connected" } });
 
-      await driver.installTrafficManager({ context: playground.context, kubeconfig: playground.kubeconfigPath });
+      expect(await driver.installTrafficManager({ context: playground.context, kubeconfig: playground.kubeconfigPath })).toEqual({ alreadyInstalled: true });
       const connected = await driver.connect({ context: playground.context, kubeconfig: playground.kubeconfigPath });
       expect(connected.connection).toMatchObject({ phase: "connected", context: playground.context });
       const workloads = await driver.list();

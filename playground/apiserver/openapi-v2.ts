@@ -6,7 +6,8 @@
 // patches from its compiled-in types.
 import type { ResourceType } from "./catalog.ts";
 
-export const OPENAPI_V2_PROTOBUF = "application/com.github.proto-openapi.spec.v2@v1.0+protobuf";
+/** The response type kube-openapi sends (the request's `@v1.0` form is not a valid media type for Go). */
+export const OPENAPI_V2_PROTOBUF = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf";
 
 function varint(n: number): number[] {
   const out: number[] = [];

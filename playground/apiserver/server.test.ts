@@ -1,10 +1,10 @@
 // The playground API server driven by the REAL kubectl (this machine's /usr/bin/kubectl, 1.32) through
 // a temporary kubeconfig with token auth, plus raw HTTPS for the Status shapes kubectl hides.
 import { execFile, spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import https from "node:https";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { delimiter, dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resources } from "../cluster/client.ts";
 import { kubeconfigFor, startApiServer } from "./server.ts";
@@ -23,9 +23,21 @@ interface Run {
   stderr: string;
 }
 
-function kubectl(args: string[], input?: string): Promise<Run> {
+/** kubectl before 1.29 reads OpenAPI v2 (protobuf); the Cloud SDK ships kubectl.1.28 beside kubectl. */
+function olderKubectl(): string | undefined {
+  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
+    const k = join(dir, "kubectl");
+    if (!existsSync(k)) continue;
+    const old = join(dirname(realpathSync(k)), "kubectl.1.28");
+    return existsSync(old) ? old : undefined;
+  }
+  return undefined;
+}
+const KUBECTL_128 = olderKubectl();
+
+function kubectl(args: string[], input?: string, binary = "kubectl"): Promise<Run> {
   return new Promise((resolve) => {
-    const child = execFile("kubectl", args, { env, timeout: 20_000 }, (err, stdout, stderr) => {
+    const child = execFile(binary, args, { env, timeout: 20_000 }, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr });
     });
     if (input !== undefined) child.stdin!.end(input);
@@ -179,6 +191,19 @@ describe("kubectl against the playground API server", () => {
     expect(store.list(resources.configmaps, { namespace: "team" }).items).toEqual([]);
   });
 
+  it.skipIf(!KUBECTL_128)("works with kubectl 1.28 too (OpenAPI v2 for its validation check)", async () => {
+    const v128 = (args: string[], input?: string) => kubectl(args, input, KUBECTL_128);
+    const first = await v128(["apply", "-f", "-"], manifest(1, "nginx:1.27").replaceAll("name: web", "name: old"));
+    expect(first.stderr).toBe("");
+    expect(first.stdout).toBe("deployment.apps/old created\nservice/old created\n");
+    const second = await v128(["apply", "-f", "-"], manifest(2, "nginx:1.28").replaceAll("name: web", "name: old"));
+    expect(second.stdout).toBe("deployment.apps/old configured\nservice/old unchanged\n");
+    const d = store.get(resources.deployments, "default", "old") as unknown as { spec: { replicas: number; template: { spec: { containers: Array<{ image: string }> } } } };
+    expect([d.spec.replicas, d.spec.template.spec.containers[0]!.image]).toEqual([2, "nginx:1.28"]);
+    await store.delete(resources.deployments, "default", "old");
+    await store.delete(resources.services, "default", "old");
+  });
+
   it("prints tables, wide tables, yaml, json and names", async () => {
     await ok(["create", "-f", "-"], podYaml("p2", { app: "db" }));
     const table = await ok(["get", "pods"]);
@@ -328,6 +353,17 @@ describe("kubectl against the playground API server", () => {
     expect(await ok(["get", "bc", "bc", "-o", "jsonpath={.spec.healthCheck}"])).toBe('{"port":8081,"requestPath":"/healthz"}');
 
     expect((await raw("POST", "/api/v1/namespaces/default/pods/p1", "{}", { "Content-Type": "application/json" })).json).toMatchObject({ code: 405, reason: "MethodNotAllowed" });
+  });
+
+  it("rejects unknown fields with kubectl's strict validation, drops them with a warning otherwise", async () => {
+    const typo = manifest(1, "nginx:1.27").replaceAll("name: web", "name: typo").replace("        ports:", "        imagePullPolcy: Always\n        ports:");
+    const strict = await kubectl(["apply", "-f", "-"], typo);
+    expect(strict.stderr).toContain('Error from server (BadRequest): error when creating "STDIN": Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: unknown field "spec.template.spec.containers[0].imagePullPolcy"');
+    const bc = JSON.stringify({ apiVersion: "cloud.google.com/v1", kind: "BackendConfig", metadata: { name: "typo" }, spec: { healtCheck: { port: 8081 } } });
+    expect((await kubectl(["apply", "-f", "-"], bc)).stderr).toContain('strict decoding error: unknown field "spec.healtCheck"');
+    const warn = await kubectl(["apply", "--validate=warn", "-f", "-"], bc);
+    expect(warn.stderr).toBe('Warning: unknown field "spec.healtCheck"\n');
+    expect(store.get(resources.backendconfigs, "default", "typo")?.spec).toEqual({}); // pruned, like a structural schema does
   });
 
   it("keeps status for the status subresource only", async () => {

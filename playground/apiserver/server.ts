@@ -28,6 +28,7 @@ import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from "./pat
 import { OPENAPI_V2_PROTOBUF, openapiV2Document } from "./openapi-v2.ts";
 import { decodeKubernetesProtobuf } from "./protobuf.ts";
 import { compileSelectors } from "./selectors.ts";
+import type { FieldValidation } from "./fields.ts";
 import type { Store } from "./store.ts";
 import { partialMetadata, toTable } from "./tables.ts";
 import type { IncludeObject } from "./tables.ts";
@@ -304,6 +305,14 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     const rendering = chooseRendering(accept);
     const includeObject = (q.get("includeObject") as IncludeObject | null) ?? "Metadata";
     const dryRun = q.getAll("dryRun").includes("All");
+    const fv = q.get("fieldValidation");
+    const fieldValidation: FieldValidation = fv === "Strict" || fv === "Ignore" ? fv : "Warn";
+    const warnings: string[] = [];
+    // kube-apiserver's `Warning: 299 - "<text>"` headers (kubectl prints them as "Warning: <text>").
+    const withWarnings = () => {
+      if (warnings.length) res.setHeader("Warning", warnings.map((w) => `299 - ${JSON.stringify(w)}`));
+    };
+    const write = { dryRun, fieldValidation, warnings };
     const method = req.method ?? "GET";
     const ns = type.namespaced ? namespace : undefined;
 
@@ -350,7 +359,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       if (method === "POST") {
         if (type.namespaced && !ns) throw NOT_FOUND();
         const body = parseBody(req, await readBody(req), type) as KubeObject;
-        const created = await store.create(type, body, { namespace: ns, dryRun });
+        const created = await store.create(type, body, { namespace: ns, ...write });
+        withWarnings();
         return send(res, 201, created);
       }
       if (method === "DELETE") {
@@ -405,7 +415,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         }
         if (!body || typeof body !== "object" || !body.metadata) throw badRequest("Object 'metadata' is missing in request body");
         if (body.metadata.name !== name) throw badRequest(`the name of the object (${String(body.metadata.name)}) does not match the name on the URL (${name})`);
-        const updated = await store.update(type, body, { namespace: ns, dryRun, subresource });
+        const updated = await store.update(type, body, { namespace: ns, subresource, ...write });
+        withWarnings();
         return send(res, 200, updated);
       }
       case "PATCH": {
@@ -422,7 +433,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
           (obj as unknown as { spec: { replicas?: number } }).spec.replicas = patched.spec?.replicas;
           return send(res, 200, scaleOf(await store.update(type, obj, { dryRun })));
         }
-        const updated = await store.patch(type, ns, name, patchType, patch, { dryRun, subresource });
+        const updated = await store.patch(type, ns, name, patchType, patch, { subresource, ...write });
+        withWarnings();
         return send(res, 200, updated);
       }
       case "DELETE": {

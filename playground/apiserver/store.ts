@@ -19,6 +19,8 @@ import type {
 import { apiVersionOf, builtinTypes, typeKey } from "./catalog.ts";
 import type { ResourceType } from "./catalog.ts";
 import { applyDefaults } from "./defaults.ts";
+import { pruneUnknownFields } from "./fields.ts";
+import type { FieldValidation } from "./fields.ts";
 import { alreadyExists, badRequest, conflict, forbidden, gone, invalid, notFound, unsupportedMediaType } from "./errors.ts";
 import type { FieldError } from "./errors.ts";
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from "./patch.ts";
@@ -121,6 +123,13 @@ export interface WriteOptions {
   dryRun?: boolean;
   /** "status" for the status subresource. */
   subresource?: string;
+  /**
+   * Unknown fields (fields.ts): Strict fails with 400, Warn drops them and adds to `warnings`, Ignore
+   * drops them. Unset (in-process callers): not checked.
+   */
+  fieldValidation?: FieldValidation;
+  /** Filled with the warnings kube-apiserver would send in `Warning` headers. */
+  warnings?: string[];
 }
 
 interface Bucket {
@@ -461,10 +470,24 @@ export class Store {
     return o;
   }
 
+  /** Drops fields the kind does not have, as decoding (built-ins) or pruning (CRDs) does; see WriteOptions. */
+  private checkFields(type: ResourceType, o: KubeObject, old: KubeObject | undefined, options: WriteOptions): void {
+    if (!options.fieldValidation) return;
+    // Only fields this request brings count: an in-process writer may have stored others.
+    const before = old ? new Set(pruneUnknownFields(type.kind, clone(old))) : new Set<string>();
+    const unknown = pruneUnknownFields(type.kind, o).filter((f) => !before.has(f));
+    if (unknown.length === 0) return;
+    if (options.fieldValidation === "Strict") {
+      throw badRequest(`${type.kind} in version "${type.version}" cannot be handled as a ${type.kind}: strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(", ")}`);
+    }
+    if (options.fieldValidation === "Warn") options.warnings?.push(...unknown.map((f) => `unknown field "${f}"`));
+  }
+
   async create(ref: ResourceRef | ResourceType, object: KubeObject, options: WriteOptions & { namespace?: string } = {}): Promise<KubeObject> {
     const b = this.bucket(ref);
     const type = b.type;
     let o = this.normalizeIncoming(type, object, options.namespace ?? object?.metadata?.namespace);
+    this.checkFields(type, o, undefined, options);
     if (!o.metadata.name && o.metadata.generateName) o.metadata.name = `${o.metadata.generateName}${randomSuffix(5)}`;
     for (const f of ["uid", "resourceVersion", "creationTimestamp", "deletionTimestamp", "generation", "selfLink", "managedFields"]) delete o.metadata[f];
     const name = o.metadata.name ?? "";
@@ -512,6 +535,7 @@ export class Store {
     if (!current) throw notFound(type, name);
     const statusOnly = options.subresource === "status";
     if (statusOnly && !type.statusSubresource) throw notFound(type, name);
+    this.checkFields(type, o, current, options);
     if (o.metadata.resourceVersion && o.metadata.resourceVersion !== current.metadata.resourceVersion) throw conflict(type, name);
     const expectedRV = current.metadata.resourceVersion;
     const old = clone(current);

@@ -69,6 +69,9 @@ describe("kubelet", () => {
     expect(cond(notReady, "ContainersReady")?.status).toBe("False");
     expect(notReady.status!.containerStatuses![0]!.ready).toBe(false);
     const events = (await c.client.list(resources.events, { namespace: "demo" })).items;
+    const about = events.filter((e) => (e.involvedObject as { name: string }).name === pod.metadata.name);
+    expect(about.find((e) => e.reason === "Scheduled")).toMatchObject({ message: `Successfully assigned demo/${pod.metadata.name} to ${ready.spec.nodeName}`, source: { component: "default-scheduler" } });
+    expect(about.find((e) => e.reason === "Started")).toMatchObject({ message: "Started container demo-app", source: { component: "kubelet" } });
     expect(events.some((e) => e.reason === "Unhealthy" && String(e.message).startsWith("Readiness probe failed: HTTP probe failed with statuscode: 503"))).toBe(true);
 
     c.kubelet.health.set("demo", pod.metadata.name, true);

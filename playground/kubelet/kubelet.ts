@@ -31,6 +31,8 @@ export interface KubeletOptions {
    * started and stopped by its owner. Default: the kubelet's own.
    */
   pods?: Informer<Pod>;
+  /** Whether to write the Scheduled / Pulled / Created / Started / Killing events of a pod (default: all pods). */
+  lifecycleEvents?: (pod: Pod) => boolean;
   /** Register Node objects (default true). */
   registerNodes?: boolean;
   log?: (message: string) => void;
@@ -115,6 +117,8 @@ export class Kubelet {
   readonly #informer: Informer<Pod>;
   readonly #ownInformer: boolean;
   readonly #events: EventRecorder;
+  readonly #schedulerEvents: EventRecorder;
+  readonly #lifecycleEvents: (pod: Pod) => boolean;
   readonly #log: (message: string) => void;
   #stopped = false;
 
@@ -129,6 +133,8 @@ export class Kubelet {
     this.#registerNodes = options.registerNodes ?? true;
     this.#log = options.log ?? (() => undefined);
     this.#events = new EventRecorder(this.client, "kubelet");
+    this.#schedulerEvents = new EventRecorder(this.client, "default-scheduler");
+    this.#lifecycleEvents = options.lifecycleEvents ?? (() => true);
     this.#ownInformer = !options.pods;
     this.#informer = (options.pods ?? new Informer<Pod>(this.client, resources.pods)).on((type, pod) => this.#onPod(type, pod));
   }
@@ -232,6 +238,9 @@ export class Kubelet {
       });
     }
     this.network.attach(podIP, rp.namespace, rp.name);
+    if (!pod.status?.podIP && this.#lifecycleEvents(pod)) {
+      this.#schedulerEvents.record(pod, "Normal", "Scheduled", `Successfully assigned ${rp.namespace}/${rp.name} to ${node.name}`);
+    }
     rp.startTimer = setTimeout(() => {
       rp.startTimer = undefined;
       void this.#startContainers(rp);
@@ -244,7 +253,16 @@ export class Kubelet {
     // Init containers (e.g. Telepresence's tel-agent-init) run their registered action, if any,
     // and complete at once.
     const pod = rp.latest;
+    const events = this.#lifecycleEvents(pod);
+    const started = (c: Container, kind: "initContainers" | "containers") => {
+      if (!events) return;
+      const field = `spec.${kind}{${c.name}}`;
+      this.#events.record(pod, "Normal", "Pulled", `Container image "${c.image ?? ""}" already present on machine`, field);
+      this.#events.record(pod, "Normal", "Created", `Created container ${c.name}`, field);
+      this.#events.record(pod, "Normal", "Started", `Started container ${c.name}`, field);
+    };
     for (const ic of pod.spec.initContainers ?? []) {
+      started(ic, "initContainers");
       for (const a of this.#initActions) {
         if (!a.match(ic)) continue;
         try {
@@ -279,6 +297,7 @@ export class Kubelet {
       }
       rc.started = true;
       rc.startedAt = nowTime();
+      started(rc.spec, "containers");
       rc.ready = !rc.spec.readinessProbe;
     }
     if (rp.phase !== "creating") return;
@@ -338,6 +357,9 @@ export class Kubelet {
   }
 
   #teardown(rp: RunningPod): void {
+    if (rp.phase === "running" && !this.#stopped && this.#lifecycleEvents(rp.latest)) {
+      for (const rc of rp.containers.values()) this.#events.record(rp.latest, "Normal", "Killing", `Stopping container ${rc.spec.name}`, `spec.containers{${rc.spec.name}}`);
+    }
     rp.phase = "stopped";
     if (rp.startTimer) clearTimeout(rp.startTimer);
     if (rp.retryTimer) clearTimeout(rp.retryTimer);

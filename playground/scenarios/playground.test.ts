@@ -19,9 +19,17 @@ const ROOT = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
 
 describe("playground with the real kubectl", () => {
   let pg: Playground;
+  let baseline: Record<string, number>;
   const kubectl = (...args: string[]) => run(KUBECTL, ["--kubeconfig", pg.kubeconfigPath, ...args], { timeout: 30_000 });
 
+  const handles = () => {
+    const counts: Record<string, number> = {};
+    for (const r of process.getActiveResourcesInfo()) counts[r] = (counts[r] ?? 0) + 1;
+    return counts;
+  };
+
   beforeAll(async () => {
+    baseline = handles();
     pg = await startPlayground({ speed: 20 });
   });
   afterAll(async () => {
@@ -55,6 +63,15 @@ describe("playground with the real kubectl", () => {
     expect(pods.every((p) => p.spec.containers[0]!.env?.some((e) => e.name === "GREETING"))).toBe(true);
     const { stdout: history } = await kubectl("rollout", "history", "deployment/web");
     expect(history).toMatch(/^2\s/m);
+
+    // And back: undo restores revision 1's template as revision 3.
+    await kubectl("rollout", "undo", "deployment/web");
+    const { stdout: undone } = await kubectl("rollout", "status", "deployment/web", "--timeout=60s");
+    expect(undone).toContain('deployment "web" successfully rolled out');
+    const { stdout: revision } = await kubectl("get", "deployment", "web", "-o", "jsonpath={.metadata.annotations.deployment\\.kubernetes\\.io/revision}");
+    expect(revision).toBe("3");
+    const after = (await pg.client.list<Pod>(resources.pods, { namespace: "demo", labelSelector: "app=web" })).items.filter((p) => !p.metadata.deletionTimestamp);
+    expect(after.every((p) => !p.spec.containers[0]!.env?.some((e) => e.name === "GREETING"))).toBe(true);
   });
 
   it("shows ready addresses of a Service (describe svc)", async () => {
@@ -71,6 +88,22 @@ describe("playground with the real kubectl", () => {
       return stdout.includes(pod.metadata.name);
     }, 20_000);
     pg.setHealth("demo", pod.metadata.name, true);
+  });
+
+  it("frees every port and timer on stop()", async () => {
+    const during = handles();
+    expect(during.TCPServerWrap ?? 0).toBeGreaterThan(20);
+    const lb = pg.loadBalancers["demo/web"]!;
+    const kubeconfig = pg.kubeconfigPath;
+    await pg.stop();
+    // Sockets close on the next turns of the loop.
+    await waitFor("handles released", () => {
+      const after = handles();
+      return (after.TCPServerWrap ?? 0) <= (baseline.TCPServerWrap ?? 0) && (after.Timeout ?? 0) <= (baseline.Timeout ?? 0) + 1
+        && (after.TCPSocketWrap ?? 0) <= (baseline.TCPSocketWrap ?? 0);
+    }, 5_000);
+    expect(existsSync(kubeconfig)).toBe(false);
+    await expect(fetch(lb)).rejects.toThrow();
   });
 });
 

@@ -1,6 +1,6 @@
 // The program's JSON and error texts (telepresence.md §1–3) in both key-name generations: 2.20-style
 // and 2.27-style (plus 2.28's `--format`), run for real against a playground.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -131,9 +131,13 @@ describe("connected, in both generations", () => {
     expect(info).toMatchObject({ disposition: "ACTIVE", global: true, container_port: 8080, mount: { error: "remote volume mounts are disabled: sshfs is not installed on your local machine" } });
   });
 
-  it("2.27 intercept without --detailed-output prints nothing", async () => {
-    const r = await run(NEW, ["intercept", "search", "--port", String(await freePort()), "--mount", "false", "--output", "json"]);
+  it("2.27 intercept without --detailed-output prints nothing; --env-file and --env-json get the container's environment", async () => {
+    const envFile = join(dirs[NEW]!, "search.env");
+    const envJson = join(dirs[NEW]!, "search.json");
+    const r = await run(NEW, ["intercept", "search", "--port", String(await freePort()), "--mount", "false", "--output", "json", "--env-file", envFile, "--env-json", envJson]);
     expect(r).toEqual({ stdout: "", stderr: "", code: 0 });
+    expect(readFileSync(envFile, "utf8")).toMatch(/^HEALTH_PORT=8090\nTELEPRESENCE_CONTAINER=demo-app\n/);
+    expect(JSON.parse(readFileSync(envJson, "utf8"))).toMatchObject({ HEALTH_PORT: "8090", TELEPRESENCE_CONTAINER: "demo-app", TELEPRESENCE_INTERCEPT_ID: expect.stringMatching(/:search$/) });
   });
 
   it("list: intercept_info (2.22.4+) vs intercept_infos (2.20), disposition as a number", async () => {
@@ -169,6 +173,9 @@ describe("connected, in both generations", () => {
     expect(await run(NEW, ["leave", "nope", "--output", "json"])).toEqual({ stdout: '{"cmd":"leave","err":"Found no replace, intercept, or ingest named \\"nope\\""}\n', stderr: "", code: 1 });
     expect(await run(OLD, ["leave", "nope", "--output", "json"])).toEqual({ stdout: '{"cmd":"leave","err":"Intercept named \\"nope\\" not found"}\n', stderr: "", code: 1 });
     expect(await run(NEW, ["leave", "nope"])).toEqual({ stdout: "", stderr: 'telepresence leave: error: Found no replace, intercept, or ingest named "nope"\n', code: 1 });
+    // Newest builds: `detach`, with `leave` a deprecated alias; older ones know no `detach`.
+    expect(json(await run(NEW, ["detach", "nope", "--output", "json"])).err).toBe('Found no replace, intercept, or ingest named "nope"');
+    expect(json(await run(OLD, ["detach", "nope", "--output", "json"])).err).toBe('unknown command "detach" for "telepresence"');
   });
 
   it("errors about workloads and ports", async () => {

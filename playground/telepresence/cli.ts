@@ -256,7 +256,8 @@ function connectArgs(p: Parsed, env: NodeJS.ProcessEnv, stdin: () => string): Co
   const texts = kc === "-" ? [stdin()] : readKubeconfigTexts(kubeconfigPaths(kc, env));
   const ns = flag(p, "namespace");
   const ctx = flag(p, "context");
-  const mns = flag(p, "manager-namespace");
+  // telepresence.md §6: the flag, then $TELEPRESENCE_MANAGER_NAMESPACE of the calling CLI.
+  const mns = flag(p, "manager-namespace") || env.TELEPRESENCE_MANAGER_NAMESPACE;
   return {
     kubeconfigTexts: texts,
     kubeconfigPaths: kc === "-" ? [] : kubeconfigPaths(kc, env),
@@ -300,6 +301,8 @@ export interface CliIO {
 async function runCommand(p: Parsed, rel: Release, io: CliIO, mode: OutputMode, useFormat: boolean): Promise<CommandResult | "streamed"> {
   const stateDir = stateDirFor(io.env);
   const json = mode !== "default";
+  // Commands of newer releases do not exist in older ones (`detach` 2.27, `wiretap` 2.23, `replace` 2.22).
+  if (!COMMANDS.some((c) => c.name === p.command && (!c.when || c.when(rel)))) throw new UsageError(`unknown command "${p.command}" for "telepresence"`);
   switch (p.command) {
     case "version": {
       const s = await daemonStatus(stateDir).catch(() => undefined);

@@ -86,11 +86,37 @@ export function recordKey(session: string, name: string, namespace: string): str
   return `${session}.${namespace}.${name}`.replace(/[^-._a-zA-Z0-9]/g, "_");
 }
 
+/** A client session's heartbeat key (the real manager expires sessions that stop sending keepalives). */
+export const SESSION_PREFIX = "session.";
+export const HEARTBEAT_MS = 1_000;
+
+export interface SessionBeat {
+  client: string;
+  lastSeen: string;
+}
+
+export function sessionKey(session: string): string {
+  return `${SESSION_PREFIX}${session}`;
+}
+
+export function parseSessions(cm: ConfigMap | undefined): Map<string, SessionBeat> {
+  const out = new Map<string, SessionBeat>();
+  for (const [key, raw] of Object.entries(cm?.data ?? {})) {
+    if (!key.startsWith(SESSION_PREFIX)) continue;
+    try {
+      out.set(key.slice(SESSION_PREFIX.length), JSON.parse(raw) as SessionBeat);
+    } catch {
+      // ignore
+    }
+  }
+  return out;
+}
+
 export function parseRecords(cm: ConfigMap | undefined): InterceptRecord[] {
   const data = cm?.data ?? {};
   const out: InterceptRecord[] = [];
   for (const [key, raw] of Object.entries(data)) {
-    if (key.endsWith(".status")) continue;
+    if (key.endsWith(".status") || key.startsWith(SESSION_PREFIX)) continue;
     try {
       const spec = JSON.parse(raw) as InterceptSpec;
       const st = data[`${key}.status`];

@@ -10,7 +10,7 @@ import { resources, type ClusterClient } from "../cluster/client.ts";
 import { HttpClusterClient } from "../cluster/http-client.ts";
 import type { Deployment, Pod, Service } from "../workloads/types.ts";
 import {
-  DEFAULT_MANAGER_NAMESPACE, MANAGER_NAME, patchConfigMap, readRecords, recordKey, SESSIONS_CONFIGMAP,
+  DEFAULT_MANAGER_NAMESPACE, HEARTBEAT_MS, MANAGER_NAME, patchConfigMap, readRecords, recordKey, sessionKey, SESSIONS_CONFIGMAP,
   type InterceptRecord, type InterceptSpec,
 } from "./cluster-state.ts";
 import { AGENT_CONTAINER, agentConfigOf, LABEL_WORKLOAD_NAME } from "./inject.ts";
@@ -67,6 +67,7 @@ export class UserDaemon {
   readonly #agentTimeoutMs: number;
   /** The root daemon "runs" once a non-docker connect launched it; quit keeps it, quit -s stops it. */
   #rootRunning = false;
+  #heartbeat: ReturnType<typeof setInterval> | undefined;
 
   constructor(stateDir: string, env: NodeJS.ProcessEnv = process.env) {
     this.stateDir = stateDir;
@@ -208,8 +209,8 @@ export class UserDaemon {
       client.close();
       throw new UserError(`${CONNECT_PREFIX}initial cluster check failed: ${err instanceof Error ? err.message : String(err)}`);
     }
-    // telepresence.md §6: flag, env, a Service `traffic-manager` anywhere, else `ambassador`.
-    let managerNamespace = args.managerNamespace || process.env.TELEPRESENCE_MANAGER_NAMESPACE || "";
+    // telepresence.md §6: flag or env (resolved by the CLI), a Service `traffic-manager` anywhere, else `ambassador`.
+    let managerNamespace = args.managerNamespace || "";
     if (!managerNamespace) {
       const found = (await client.list<Service>(resources.services, { fieldSelector: `metadata.name=${MANAGER_NAME}` })).items
         .filter((s) => s.metadata.name === MANAGER_NAME);
@@ -246,6 +247,8 @@ export class UserDaemon {
     };
     this.#connection = { model, client };
     if (!args.docker) this.#rootRunning = true;
+    await this.#beat();
+    this.#heartbeat = setInterval(() => void this.#beat().catch(() => undefined), HEARTBEAT_MS);
     return { already: false, model };
   }
 
@@ -254,10 +257,21 @@ export class UserDaemon {
     return this.#connection;
   }
 
+  /** The session's keepalive: a manager drops the intercepts of a session that stopped beating. */
+  async #beat(): Promise<void> {
+    const c = this.#connection;
+    if (!c) return;
+    await patchConfigMap(c.client, c.model.managerNamespace, SESSIONS_CONFIGMAP, {
+      [sessionKey(c.model.session)]: JSON.stringify({ client: c.model.client, lastSeen: new Date().toISOString() }),
+    });
+  }
+
   async disconnect(): Promise<{ wasConnected: boolean }> {
     const c = this.#connection;
     if (!c) return { wasConnected: false };
-    const keys = [...this.#intercepts.values()].map((i) => i.record.key);
+    if (this.#heartbeat) clearInterval(this.#heartbeat);
+    this.#heartbeat = undefined;
+    const keys = [sessionKey(c.model.session), ...[...this.#intercepts.values()].map((i) => i.record.key)];
     if (keys.length > 0) {
       await patchConfigMap(c.client, c.model.managerNamespace, SESSIONS_CONFIGMAP, Object.fromEntries(keys.map((k) => [k, null]))).catch(() => undefined);
     }

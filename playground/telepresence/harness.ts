@@ -18,9 +18,9 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-export async function startHarness(speed = 20, install: boolean | { version: string } = true): Promise<Harness> {
+export async function startHarness(speed = 20, install: boolean | { version: string } = true, sessionTtlMs?: number): Promise<Harness> {
   const pg = await startPlayground({ speed });
-  const tp = await startTelepresence({ client: pg.client, admission: pg.store.admission, images: pg.images, speed, install });
+  const tp = await startTelepresence({ client: pg.client, admission: pg.store.admission, images: pg.images, speed, install, ...(sessionTtlMs ? { sessionTtlMs } : {}) });
   const stateDir = mkdtempSync(join(tmpdir(), "tp-state-"));
   const run = (args: string[], env: Record<string, string> = {}) =>
     new Promise<{ stdout: string; stderr: string; code: number }>((resolve) => {

@@ -21,6 +21,8 @@ export interface TelepresenceOptions {
   /** The kubelet's image registry: `ghcr.io/telepresenceio/tel2` (traffic-agent and traffic-manager) is registered there. */
   images: ImageRegistry;
   speed?: number;
+  /** A session whose daemon stopped sending keepalives loses its intercepts after this long (default 15 s). */
+  sessionTtlMs?: number;
   /** Pre-install the traffic-manager (as `telepresence helm install` would); false leaves it to the user. */
   install?: boolean | InstallOptions;
   log?: (message: string) => void;
@@ -39,6 +41,7 @@ export async function startTelepresence(options: TelepresenceOptions): Promise<T
     client: options.client,
     ...(options.admission ? { admission: options.admission } : {}),
     ...(options.speed ? { speed: options.speed } : {}),
+    ...(options.sessionTtlMs ? { sessionTtlMs: options.sessionTtlMs } : {}),
     ...(options.log ? { log: options.log } : {}),
   });
   options.images.register(TEL2_IMAGE, tel2Image(manager));

@@ -1,7 +1,11 @@
 // Entry point of the playground's `telepresence` program (started by playground/bin/telepresence).
 import { main, readStdin } from "./cli.ts";
 
-const code = await main(process.argv.slice(2), {
+// playground/bin/telepresence passes the arguments after `--` (see there why).
+const argv = process.argv.slice(2);
+if (argv[0] === "--") argv.shift();
+
+const code = await main(argv, {
   env: process.env,
   stdin: readStdin,
   write(stdout, stderr) {

@@ -8,7 +8,7 @@ import { Informer, WorkQueue } from "../workloads/informer.ts";
 import type { Deployment, Pod, ReplicaSet, Service } from "../workloads/types.ts";
 import { TEL2_IMAGE, type InterceptSource } from "./agent.ts";
 import {
-  AGENTS_CONFIGMAP, DEFAULT_MANAGER_NAMESPACE, MANAGER_NAME, parseAgents, parseRecords, patchConfigMap, SESSIONS_CONFIGMAP,
+  AGENTS_CONFIGMAP, DEFAULT_MANAGER_NAMESPACE, MANAGER_NAME, parseAgents, parseRecords, parseSessions, patchConfigMap, sessionKey, SESSIONS_CONFIGMAP,
   type ConfigMap, type InterceptRecord, type InterceptStatus, type WorkloadAgent,
 } from "./cluster-state.ts";
 import { AGENT_CONTAINER, agentConfigOf, injectAgent, LABEL_WORKLOAD_NAME } from "./inject.ts";
@@ -155,6 +155,8 @@ export interface TrafficManagerOptions {
   admission?: AdmissionHooks;
   /** Speed factor of the playground (re-check interval is divided by it). */
   speed?: number;
+  /** A session whose daemon sent no keepalive for this long loses its intercepts (default 15 s, real time). */
+  sessionTtlMs?: number;
   log?: (message: string) => void;
 }
 
@@ -192,6 +194,7 @@ export class TrafficManager implements InterceptSource {
   readonly #queue: WorkQueue;
   readonly #log: (message: string) => void;
   readonly #speed: number;
+  readonly #sessionTtlMs: number;
   #unhook: (() => void) | undefined;
   #timer: ReturnType<typeof setInterval> | undefined;
   #records: InterceptRecord[] = [];
@@ -201,6 +204,7 @@ export class TrafficManager implements InterceptSource {
     this.#client = options.client;
     this.#log = options.log ?? (() => undefined);
     this.#speed = options.speed && options.speed > 0 ? options.speed : 1;
+    this.#sessionTtlMs = options.sessionTtlMs ?? 15_000;
     this.#configmaps = new Informer<ConfigMap>(this.#client, resources.configmaps).on((_t, cm) => {
       if (cm.metadata.name === SESSIONS_CONFIGMAP || cm.metadata.name === AGENTS_CONFIGMAP) {
         this.#refreshRecords();
@@ -263,13 +267,13 @@ export class TrafficManager implements InterceptSource {
   }
 
   /** The Deployment owning a pod (via its ReplicaSet), as the injector resolves workloads. */
-  async #workloadOf(pod: Pod, namespace: string): Promise<{ name: string; kind: string; deployment?: Deployment } | undefined> {
+  async #workloadOf(pod: Pod, namespace: string): Promise<{ name: string; kind: string } | undefined> {
     const owner = pod.metadata.ownerReferences?.find((o) => o.controller) ?? pod.metadata.ownerReferences?.[0];
     if (!owner) return undefined;
     if (owner.kind === "ReplicaSet") {
       const rs = await this.#client.get<ReplicaSet>(resources.replicasets, namespace, owner.name);
       const dep = rs?.metadata.ownerReferences?.find((o) => o.kind === "Deployment");
-      if (dep) return { name: dep.name, kind: "Deployment", deployment: await this.#client.get<Deployment>(resources.deployments, namespace, dep.name) };
+      if (dep) return { name: dep.name, kind: "Deployment" };
       return { name: owner.name, kind: "ReplicaSet" };
     }
     if (owner.kind === "StatefulSet") return { name: owner.name, kind: "StatefulSet" };
@@ -280,19 +284,22 @@ export class TrafficManager implements InterceptSource {
   async injectOnCreate(pod: Pod, requestNamespace: string | undefined): Promise<Pod | void> {
     const namespace = pod.metadata.namespace ?? requestNamespace ?? "default";
     if (pod.spec.containers.some((c) => c.name === AGENT_CONTAINER)) return;
+    // Pods carry their template's annotations. Both prefixes are honoured (2.22 renamed them).
+    const annotations = pod.metadata.annotations ?? {};
+    const policy = annotations["telepresence.io/inject-traffic-agent"] ?? annotations["telepresence.getambassador.io/inject-traffic-agent"];
+    if (policy === "disabled" || policy === "false") return;
+    // Read, not cached: the manager enables a workload just before it evicts the pods. One in-memory
+    // read is all a pod of a namespace without agents costs (the scale scenario creates thousands).
+    const agents = parseAgents(await this.#client.get<ConfigMap>(resources.configmaps, namespace, AGENTS_CONFIGMAP));
+    if (agents.size === 0 && policy !== "enabled") return;
     const workload = await this.#workloadOf(pod, namespace);
     if (!workload) return;
+    const enabled = agents.get(workload.name);
+    if (!enabled && policy !== "enabled") return;
     const manager = await this.#manager();
     if (!manager) return;
-    const prefix = releaseFor(manager.version).annotationPrefix;
-    const annotations = { ...(workload.deployment?.spec.template.metadata?.annotations ?? {}), ...(pod.metadata.annotations ?? {}) };
-    const policy = annotations[`${prefix}inject-traffic-agent`] ?? annotations["telepresence.getambassador.io/inject-traffic-agent"];
-    if (policy === "disabled" || policy === "false") return;
-    // Read, not cached: the manager enables a workload just before it evicts the pods.
-    const enabled = parseAgents(await this.#client.get<ConfigMap>(resources.configmaps, namespace, AGENTS_CONFIGMAP)).get(workload.name);
-    if (!enabled && policy !== "enabled") return;
     const services = (await this.#client.list<Service>(resources.services, { namespace })).items;
-    const serviceName = annotations[`${prefix}inject-service-name`];
+    const serviceName = annotations["telepresence.io/inject-service-name"] ?? annotations["telepresence.getambassador.io/inject-service-name"];
     const result = injectAgent({ ...pod, metadata: { ...pod.metadata, namespace } }, services, {
       workloadName: workload.name,
       workloadKind: workload.kind,
@@ -320,7 +327,10 @@ export class TrafficManager implements InterceptSource {
     }
     for (const w of wanted.values()) {
       const replace = [...w.replace].sort().join(",");
-      const current = this.#enabled.get(`${w.namespace}/${w.name}`) ?? this.#agentsIn(w.namespace).get(w.name)?.replace.join(",");
+      const key = `${w.namespace}/${w.name}`;
+      const seen = this.#agentsIn(w.namespace).get(w.name)?.replace.join(",");
+      if (seen !== undefined && seen === this.#enabled.get(key)) this.#enabled.delete(key);
+      const current = this.#enabled.get(key) ?? seen;
       if (current !== replace) await this.#enable(w.namespace, w.name, w.kind, [...w.replace].sort());
     }
     // Replace intercepts that ended: put the app container back.
@@ -342,6 +352,23 @@ export class TrafficManager implements InterceptSource {
       const status: InterceptStatus = { disposition: "ACTIVE", message: "", podIP: pod.status?.podIP ?? "", podName: pod.metadata.name, agentPort: ic?.agentPort ?? 0 };
       const namespace = this.#sessionsNamespaceOf(r);
       if (namespace) await patchConfigMap(this.#client, namespace, SESSIONS_CONFIGMAP, { [`${r.key}.status`]: JSON.stringify(status) });
+    }
+    // Sessions that stopped beating (the daemon was killed): their intercepts go (telepresence's NO_CLIENT).
+    const now = Date.now();
+    for (const cm of this.#configmaps.values()) {
+      if (cm.metadata.name !== SESSIONS_CONFIGMAP) continue;
+      const sessions = parseSessions(cm);
+      const dead = new Set([...sessions].filter(([, b]) => now - Date.parse(b.lastSeen) > this.#sessionTtlMs).map(([id]) => id));
+      const gone = parseRecords(cm).filter((r) => dead.has(r.spec.session) || !sessions.has(r.spec.session));
+      if (dead.size === 0 && gone.length === 0) continue;
+      const patch: Record<string, null> = {};
+      for (const id of dead) patch[sessionKey(id)] = null;
+      for (const r of gone) {
+        patch[r.key] = null;
+        patch[`${r.key}.status`] = null;
+      }
+      this.#log(`traffic-manager: session(s) ${[...dead].join(", ") || "unknown"} expired; removing ${gone.length} intercept(s)`);
+      await patchConfigMap(this.#client, cm.metadata.namespace ?? DEFAULT_MANAGER_NAMESPACE, SESSIONS_CONFIGMAP, patch);
     }
     // Status keys whose intercept is gone.
     for (const cm of this.#configmaps.values()) {

@@ -1,7 +1,10 @@
 // A 2.20 traffic-manager gets its agent into a running workload by patching the pod template (a
 // rollout), not by evicting pods (telepresence.md §4); the Deployment's containers stay as they were.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { resources } from "../cluster/client.ts";
+import { readRecords } from "./cluster-state.ts";
 import type { Deployment } from "../workloads/types.ts";
 import { endpointHealth, freePort, podsOf, startHarness, until, type Harness } from "./harness.ts";
 
@@ -9,7 +12,7 @@ let h: Harness;
 const env = { PLAYGROUND_TELEPRESENCE_VERSION: "2.20.2" };
 
 beforeAll(async () => {
-  h = await startHarness(50, { version: "2.20.2" });
+  h = await startHarness(50, { version: "2.20.2" }, 3_000);
 }, 60_000);
 
 afterAll(async () => {
@@ -42,4 +45,13 @@ it("2.20: the manager annotates the pod template; the new pods carry the agent; 
     const ps = (await podsOf(h.pg, "demo", "api")).filter((p) => p.spec.containers.some((c) => c.name === "traffic-agent"));
     return ps.every((p) => p.status?.containerStatuses?.find((c) => c.name === "demo-app")?.ready === false);
   });
+});
+
+it("a killed user daemon's session expires and the manager removes its intercepts", async () => {
+  expect((await readRecords(h.pg.client, "ambassador")).map((r) => r.spec.name)).toEqual(["api"]);
+  const pid = Number(readFileSync(join(h.stateDir, "daemon.pid"), "utf8"));
+  process.kill(pid, "SIGKILL");
+  await until("the intercept is gone", async () => (await readRecords(h.pg.client, "ambassador")).length === 0);
+  // The next command starts a fresh daemon, not connected.
+  expect(JSON.parse((await h.run(["status", "--output", "json"], env)).stdout)).toEqual({ user_daemon: {}, root_daemon: {}, traffic_manager: {} });
 });

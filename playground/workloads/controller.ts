@@ -267,9 +267,8 @@ export class WorkloadControllers {
   // ---- Deployment ------------------------------------------------------------------------------
 
   async #syncDeployment(key: string): Promise<void> {
-    const d = this.deployments.get(undefined, key);
+    let d = this.deployments.get(undefined, key);
     if (!d || d.metadata.deletionTimestamp) return;
-    const ns = d.metadata.namespace ?? "default";
     const replicas = d.spec.replicas ?? 1;
     let owned = this.#ownedReplicaSets(d);
     const identity = templateIdentity(d.spec.template);
@@ -310,6 +309,13 @@ export class WorkloadControllers {
         this.#events.record(d, "Normal", "ScalingReplicaSet", `Scaled down replica set ${name} from ${from} to ${count}`);
       }
       await this.#cleanupHistory(d, owned.filter((rs) => rs !== newRS));
+      // The Deployment carries its current revision too (kubectl rollout undo patches these annotations).
+      const revision = String(revisionOf(newRS));
+      if (d.metadata.annotations?.[REVISION] !== revision) {
+        const written = await this.#client.patch<Deployment>(resources.deployments, d.metadata.namespace, d.metadata.name, "merge", { metadata: { annotations: { [REVISION]: revision } } });
+        this.deployments.upsert(written);
+        d = written;
+      }
     }
 
     // Status (only written when it changes).
@@ -328,7 +334,6 @@ export class WorkloadControllers {
       // Re-check when the progress deadline would pass (gives kubectl rollout status its timeout).
       this.#later(() => this.#deploymentQueue.add(key), deadlineMs + 50);
     }
-    void ns;
   }
 
   async #createReplicaSet(d: Deployment, owned: ReplicaSet[], revision: number): Promise<ReplicaSet> {

@@ -7,6 +7,8 @@ export function nowTime(): string {
   return new Date().toISOString().replace(/\.\d+Z$/, "Z");
 }
 
+const MAX_SERIES = 5000;
+
 export class EventRecorder {
   readonly #client: ClusterClient;
   readonly #component: string;
@@ -37,6 +39,8 @@ export class EventRecorder {
     }
     const name = `${obj.metadata.name}.${randomBytes(8).toString("hex")}`;
     this.#seen.set(key, { name, namespace, count: 1 });
+    // Bounded memory: forget the oldest series (a repeat then starts a new Event, as after a TTL).
+    if (this.#seen.size > MAX_SERIES) this.#seen.delete(this.#seen.keys().next().value!);
     await this.#client.create(resources.events, {
       apiVersion: "v1",
       kind: "Event",

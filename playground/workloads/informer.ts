@@ -109,6 +109,8 @@ export class WorkQueue {
   #stopped = false;
 
   readonly #batchMs: number;
+  #timer: NodeJS.Timeout | undefined;
+  #immediate: NodeJS.Immediate | undefined;
 
   /** `batchMs` > 0 gathers keys for that long before running (like the endpoints controller's batch period). */
   constructor(fn: (key: string) => Promise<void>, onError: (key: string, err: unknown) => void, batchMs = 0) {
@@ -126,8 +128,8 @@ export class WorkQueue {
     this.#pending.add(key);
     if (!this.#scheduled) {
       this.#scheduled = true;
-      if (this.#batchMs > 0) setTimeout(() => this.#drain(), this.#batchMs);
-      else setImmediate(() => this.#drain());
+      if (this.#batchMs > 0) this.#timer = setTimeout(() => this.#drain(), this.#batchMs);
+      else this.#immediate = setImmediate(() => this.#drain());
     }
   }
 
@@ -135,10 +137,14 @@ export class WorkQueue {
     this.#stopped = true;
     this.#pending.clear();
     this.#again.clear();
+    if (this.#timer) clearTimeout(this.#timer);
+    if (this.#immediate) clearImmediate(this.#immediate);
   }
 
   #drain(): void {
     this.#scheduled = false;
+    this.#timer = undefined;
+    this.#immediate = undefined;
     const keys = [...this.#pending];
     this.#pending.clear();
     for (const key of keys) {

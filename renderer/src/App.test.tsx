@@ -3,7 +3,10 @@
 // event batches, and the controls send the contract's calls.
 import { act, cleanup, fireEvent, render, screen, within } from "@testing-library/react";
 import { afterEach, describe, expect, it } from "vitest";
-import type { ConnectionState, ContextsView, EventListener, SwitchboardApi, SwitchboardEvent } from "../../app/contract/api.ts";
+import type { ConnectionState, ContextsView, EventListener, ServicesState, SwitchboardApi, SwitchboardEvent } from "../../app/contract/api.ts";
+import { SwitchboardError } from "../../app/contract/errors.ts";
+import { initialServicesState, useServices } from "./services-store.ts";
+import { KUBERNETES_SOURCE, manyRows } from "./testing/details.ts";
 import { App } from "./App.tsx";
 import { createActions, useSwitchboard } from "./store.ts";
 
@@ -45,6 +48,14 @@ function harness() {
   const calls: Array<[string, unknown]> = [];
   let listener: EventListener = () => undefined;
   let connection = state("idle", null, null);
+  const services: ServicesState = {
+    context: "kind-dev",
+    namespace: "dev",
+    services: manyRows(3, "dev"),
+    healthSource: KUBERNETES_SOURCE,
+    unavailableKinds: [{ kind: "backendconfigs", reason: "not-installed", message: "The BackendConfig CRD is not installed: this is not a GKE cluster." }],
+    telepresence: null,
+  };
   const api: SwitchboardApi = {
     "app.info": async () => ({ name: "Switchboard", version: "9.9.9", contractVersion: 1, host: "test", platform: "linux", nodeVersion: "24" }),
     "contexts.list": async () => contexts,
@@ -59,6 +70,14 @@ function harness() {
       return (connection = { ...connection, phase: "reconnecting", since: new Date().toISOString() });
     },
     "namespaces.list": async () => ({ namespaces: [] }),
+    "services.list": async () => {
+      calls.push(["services.list", {}]);
+      return services;
+    },
+    "services.get": async (input) => {
+      calls.push(["services.get", input]);
+      throw new SwitchboardError("not-found", `There is no Service ${input.namespace}/${input.name}.`, "It may have been deleted.");
+    },
     subscribe: (l) => {
       listener = l;
       return () => undefined;
@@ -72,6 +91,7 @@ function harness() {
 afterEach(() => {
   cleanup();
   useSwitchboard.setState({ info: null, contexts: null, connection: null, namespaces: [], linkUp: false, callError: null });
+  useServices.setState({ ...initialServicesState, byKey: new Map() });
 });
 
 describe("App", () => {
@@ -101,6 +121,29 @@ describe("App", () => {
 
     await act(async () => fireEvent.change(screen.getByRole("combobox", { name: "Namespace" }), { target: { value: "default" } }));
     expect(calls.at(-1)).toEqual(["session.select", { context: "kind-dev", namespace: "default" }]);
+  });
+
+  it("once connected, lists the services (services.list, then events) with the health source and missing kinds", async () => {
+    const { api, calls, emit } = harness();
+    const actions = createActions(api);
+    useSwitchboard.setState({ linkUp: true });
+    render(<App actions={actions} />);
+    await act(() => actions.sync());
+    await act(async () => fireEvent.click(screen.getByRole("button", { name: "Context kind-dev" })));
+    emit([{ type: "connection", connection: state("connected", "kind-dev", "dev") }]);
+    await act(async () => undefined);
+    expect(calls.filter(([m]) => m === "services.list")).toHaveLength(1);
+    expect(screen.getByLabelText("3 services")).toBeTruthy();
+    expect(screen.getByRole("status", { name: "Health source" }).textContent).toMatch(/Showing Kubernetes-side signals — weaker because/);
+    expect(screen.getByRole("list", { name: "Unavailable kinds" }).textContent).toMatch(/BackendConfig is not installed in this cluster/);
+
+    emit([{ type: "services", context: "kind-dev", namespace: "dev", reset: false, upserts: manyRows(5, "dev").slice(3), removed: [] }]);
+    expect(screen.getByLabelText("5 services")).toBeTruthy();
+
+    // Opening a service asks services.get; its failure is shown with the hint.
+    await act(() => actions.openService("dev/service-0001"));
+    expect(calls.at(-1)).toEqual(["services.get", { namespace: "dev", name: "service-0001" }]);
+    expect(within(screen.getByRole("region", { name: "Service details" })).getByRole("alert").textContent).toMatch(/There is no Service dev\/service-0001\.It may have been deleted\./);
   });
 
   it("shows a connection error with its hint and reconnects on request", async () => {

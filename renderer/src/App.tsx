@@ -9,11 +9,13 @@ export function App({ actions }: { actions: Actions }) {
   const contexts = useSwitchboard((s) => s.contexts);
   const connection = useSwitchboard((s) => s.connection);
   const selected = contexts?.contexts.find((c) => c.name === connection?.context) ?? null;
+  // Connected: the services workspace fills the window and its panes scroll on their own.
+  const workspace = selected !== null && connection?.phase === "connected";
 
   return (
     <div className="app">
       <Sidebar actions={actions} />
-      <main className="main" aria-label="Context details">
+      <main className={`main${workspace ? " workspace-mode" : ""}`} aria-label="Context details">
         {contexts === null ? (
           <div className="loading" role="status">
             Loading your kubeconfig…

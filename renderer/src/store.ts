@@ -2,6 +2,7 @@
 import { create } from "zustand";
 import type { AppInfo, ConnectionState, ContextsView, SwitchboardApi, SwitchboardEvent } from "../../app/contract/api.ts";
 import type { ErrorValue } from "../../app/contract/errors.ts";
+import { createServiceActions, useServices } from "./services-store.ts";
 
 export interface SwitchboardState {
   info: AppInfo | null;
@@ -23,6 +24,10 @@ export const useSwitchboard = create<SwitchboardState>()((set) => ({
   linkUp: false,
   callError: null,
   apply(events) {
+    // Service events belong to the services slice (services-store.ts): one entry point for the host.
+    if (events.some((e) => e.type === "services" || e.type === "service" || e.type === "health-source")) {
+      useServices.getState().apply(events);
+    }
     set((state) => {
       const next: Partial<SwitchboardState> = {};
       for (const event of events) {
@@ -62,6 +67,7 @@ export function createActions(api: SwitchboardApi) {
     set((state) => ({ connection: newer(state.connection, connection) }));
 
   return {
+    ...createServiceActions(api),
     /** Reads everything once (at start and after the host link comes back); events do the rest. */
     async sync() {
       await guard(() => api["app.info"]({}), (info) => set({ info }));

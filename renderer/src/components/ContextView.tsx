@@ -5,6 +5,7 @@ import { useSwitchboard } from "../store.ts";
 import { authLabel, displayName, phaseLabel } from "../labels.ts";
 import { Problems } from "./Problems.tsx";
 import { RichText } from "./RichText.tsx";
+import { ServicesWorkspace } from "./ServicesWorkspace.tsx";
 
 // A stable empty list: a selector must not return a new array on every call.
 const NO_PROBLEMS: ErrorValue[] = [];
@@ -23,22 +24,9 @@ export function ContextView({ context, actions }: { context: ContextInfo; action
   const namespaces = useSwitchboard((s) => s.namespaces);
   const problems = useSwitchboard((s) => s.contexts?.problems ?? NO_PROBLEMS);
   const phase = connection?.phase ?? "idle";
+  const connected = phase === "connected";
 
-  return (
-    <div className="context-view">
-      <Problems problems={problems} />
-      <header className="page-header">
-        <div>
-          <div className="eyebrow">{context.gke ? "GKE cluster" : "Kubernetes cluster"}</div>
-          <h1 className="page-title">{displayName(context)}</h1>
-          <div className="page-sub mono">{context.name}</div>
-        </div>
-        <span className={`pill phase-${phase}`} role="status" aria-label={`Connection: ${phaseLabel[phase]}`}>
-          <span className="dot" aria-hidden="true" />
-          {phaseLabel[phase]}
-        </span>
-      </header>
-
+  const cards = (
       <div className="cards">
         <section className="card" aria-labelledby="card-cluster">
           <h2 id="card-cluster" className="card-title">Cluster</h2>
@@ -77,8 +65,32 @@ export function ContextView({ context, actions }: { context: ContextInfo; action
           <p className="card-note">Switching contexts here never changes your kubeconfig or kubectl's current context.</p>
         </section>
       </div>
+  );
 
-      <section className="card wide" aria-labelledby="card-namespaces">
+  return (
+    <div className={`context-view${connected ? " connected" : ""}`}>
+      <Problems problems={problems} />
+      <header className="page-header">
+        <div>
+          <div className="eyebrow">{context.gke ? "GKE cluster" : "Kubernetes cluster"}</div>
+          <h1 className="page-title">{displayName(context)}</h1>
+          <div className="page-sub mono">{context.name}</div>
+        </div>
+        <span className={`pill phase-${phase}`} role="status" aria-label={`Connection: ${phaseLabel[phase]}`}>
+          <span className="dot" aria-hidden="true" />
+          {phaseLabel[phase]}
+        </span>
+      </header>
+      {connected ? (
+        <details className="cluster-details">
+          <summary>Cluster, credentials and kubeconfig</summary>
+          {cards}
+        </details>
+      ) : (
+        cards
+      )}
+
+      <section className={`card wide${connected ? " namespaces-strip" : ""}`} aria-labelledby="card-namespaces">
         <h2 id="card-namespaces" className="card-title">
           Namespaces
           {phase === "connected" ? <span className="count">{namespaces.length}</span> : null}
@@ -120,6 +132,7 @@ export function ContextView({ context, actions }: { context: ContextInfo; action
           <p className="muted">{phase === "idle" ? "Not connected yet." : "Listing namespaces…"}</p>
         )}
       </section>
+      {connected ? <ServicesWorkspace actions={actions} /> : null}
     </div>
   );
 }
