@@ -105,7 +105,7 @@ describe.skipIf(!present)("strategies against the playground (skipped: playgroun
 
   beforeAll(async () => {
     const mod = (await import(index)) as { startPlayground(o: { speed?: number }): Promise<Pg> };
-    pg = await mod.startPlayground({ speed: 20 });
+    pg = await mod.startPlayground({ speed: 50 });
     kc = new KubeConfig();
     kc.loadFromFile(pg.kubeconfigPath);
   }, 90_000);

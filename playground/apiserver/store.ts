@@ -899,8 +899,9 @@ export class StoreClient implements ClusterClient {
     try {
       stop = this.store.watch(res, { ...opts, resourceVersion: options.resourceVersion }, (e) => push({ type: e.type, object: e.object as T }));
     } catch (err) {
-      if (!(err instanceof ClusterError) || err.code !== 410) throw err;
-      // Too old: re-list; everything present is reported as ADDED (the caller's cache may be stale).
+      const stale = err instanceof ClusterError && (err.code === 410 || err.details?.causes?.some((c) => c.reason === "ResourceVersionTooLarge"));
+      if (!stale) throw err;
+      // Too old (or from another store): re-list; everything present is reported as ADDED.
       stop = this.store.watch(res, opts, (e) => push({ type: e.type, object: e.object as T }));
     }
     return () => {

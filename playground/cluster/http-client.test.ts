@@ -133,6 +133,20 @@ describe("HttpClusterClient against the playground API server", () => {
     expect(events.map((e) => `${e.type} ${e.object.metadata.name}`)).toEqual(["ADDED after-rv"]);
   });
 
+  it("learns the scope of a kind from discovery, also of a CRD created after it started", async () => {
+    const crd = (plural: string, kind: string, scope: string): KubeObject => ({
+      apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", metadata: { name: `${plural}.example.com` },
+      spec: { group: "example.com", scope, names: { plural, kind }, versions: [{ name: "v1", served: true, storage: true }] },
+    });
+    await client.create(resources.customresourcedefinitions, crd("widgets", "Widget", "Namespaced"));
+    await client.list({ group: "example.com", version: "v1", plural: "widgets" }); // example.com/v1 discovery is cached now
+    await client.create(resources.customresourcedefinitions, crd("gadgets", "Gadget", "Cluster"));
+    const gadgets = { group: "example.com", version: "v1", plural: "gadgets" };
+    const g = await client.create<KubeObject>(gadgets, { apiVersion: "example.com/v1", kind: "Gadget", metadata: { name: "g1" } });
+    expect(g.metadata.namespace).toBeUndefined();
+    expect((await client.get(gadgets, undefined, "g1"))?.metadata.uid).toBe(g.metadata.uid);
+  });
+
   it("reports an unreachable or unauthorized server as ClusterError", async () => {
     const noToken = new HttpClusterClient({ server: server.url, ca: server.ca });
     const err = await failure(noToken.list(resources.pods));

@@ -116,7 +116,7 @@ export class HttpClusterClient implements ClusterClient {
   }
 
   /** Scope and subresources from the server's discovery document (cached per group version). */
-  private async info(res: ResourceRef): Promise<ResourceInfo> {
+  private async info(res: ResourceRef, refreshed = false): Promise<ResourceInfo> {
     const gv = this.groupPath(res);
     let p = this.discovery.get(gv);
     if (!p) {
@@ -135,6 +135,11 @@ export class HttpClusterClient implements ClusterClient {
     try {
       const found = (await p).get(res.plural);
       if (found) return found;
+      // A kind added since (a new CRD): read the group version again, once.
+      if (!refreshed && Date.now() < 0) {
+        this.discovery.delete(gv);
+        return this.info(res, true);
+      }
     } catch {
       // Fall back below.
     }

@@ -68,6 +68,8 @@ export class UserDaemon {
   /** The root daemon "runs" once a non-docker connect launched it; quit keeps it, quit -s stops it. */
   #rootRunning = false;
   #heartbeat: ReturnType<typeof setInterval> | undefined;
+  /** Keepalives in a row the API server did not take: the cluster is gone or unreachable. */
+  #beatFailures = 0;
 
   constructor(stateDir: string, env: NodeJS.ProcessEnv = process.env) {
     this.stateDir = stateDir;
@@ -185,7 +187,8 @@ export class UserDaemon {
       executable: TELEPRESENCE_BIN,
       installId: this.installId,
       rootRunning: this.#rootRunning,
-      connection: c?.model,
+      // telepresence.md §2 status strings: a cluster that stopped answering shows as such.
+      connection: c && this.#beatFailures >= 3 ? { ...c.model, status: "Not connected, error talking to cluster" } : c?.model,
       intercepts: intercepts.filter((r) => r.spec.session === c?.model.session),
     };
   }
@@ -248,7 +251,14 @@ export class UserDaemon {
     this.#connection = { model, client };
     if (!args.docker) this.#rootRunning = true;
     await this.#beat();
-    this.#heartbeat = setInterval(() => void this.#beat().catch(() => undefined), HEARTBEAT_MS);
+    this.#beatFailures = 0;
+    this.#heartbeat = setInterval(() => {
+      this.#beat().then(() => {
+        this.#beatFailures = 0;
+      }, () => {
+        this.#beatFailures++;
+      });
+    }, HEARTBEAT_MS);
     return { already: false, model };
   }
 

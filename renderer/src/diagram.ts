@@ -219,8 +219,8 @@ export function trafficGraph(view: ServiceView, port: PortView, summary: Service
         kind: "neg",
         column: 1,
         lanes: [first, last],
-        title: negName ?? "NEG",
-        subtitle: zone,
+        title: zone,
+        subtitle: negName ?? "NEG name not known yet",
         tone,
         stateLabel: mine.length === 0 ? "No endpoints drawn" : `${good} of ${mine.length} endpoint${mine.length === 1 ? "" : "s"} healthy`,
         reason: `Zonal NEG ${negName ?? "(unnamed)"} in ${zone}. The NEG controller attaches every endpoint, ready or not; the health check decides whether traffic flows.`,
@@ -352,7 +352,7 @@ export function trafficGraph(view: ServiceView, port: PortView, summary: Service
           caveat: null,
           facts: [],
         });
-        edges.push({ from: containerId, to: id, tone, label: "all requests" });
+        edges.push({ from: containerId, to: id, tone });
       } else if (intercept) {
         const id = `laptop-${pod.name}`;
         hops.push({
@@ -369,7 +369,7 @@ export function trafficGraph(view: ServiceView, port: PortView, summary: Service
           caveat: null,
           facts: [],
         });
-        edges.push({ from: containerId, to: id, tone: "neutral", label: "with header" });
+        edges.push({ from: containerId, to: id, tone: "neutral" });
         toApp();
       } else {
         toApp();
@@ -377,7 +377,7 @@ export function trafficGraph(view: ServiceView, port: PortView, summary: Service
     }
   });
 
-  return { columns: ["Load balancer", "NEG per zone", "Endpoint (pod)", "Port", "Container", "Then"], lanes, hops, edges, hiddenPods: hidden };
+  return { columns: ["Load balancer", "NEG per zone", "Endpoint (pod)", "Port", "Container", "Forwarded to"], lanes, hops, edges, hiddenPods: hidden };
 }
 
 export function roleLabel(role: PodView["containers"][number]["role"]): string {
@@ -557,9 +557,9 @@ export function healthCheckGraph(view: ServiceView, port: PortView, hc: HealthCh
         facts: [],
         predicted,
       });
-      edges.push({ from: targetId, to: laptopId, tone, label: "forwarded", predicted });
+      edges.push({ from: targetId, to: laptopId, tone, predicted });
     }
   });
 
-  return { columns: ["Health check", "Probes pods", "Port", "Reaches", "Then"], lanes, hops, edges, hiddenPods: hidden };
+  return { columns: ["Health check", "Probes pods", "Port", "Reaches", "Forwarded to"], lanes, hops, edges, hiddenPods: hidden };
 }

@@ -75,7 +75,7 @@ export function loadRecent(context: string | null): string[] {
 function saveRecent(context: string, recent: readonly string[]): void {
   const store = storage();
   if (!store) return;
-  let all: Record<string, unknown> = {};
+  let all: Record<string, unknown>;
   try {
     all = JSON.parse(store.getItem(RECENT_KEY) ?? "{}") as Record<string, unknown>;
   } catch {

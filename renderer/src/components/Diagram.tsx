@@ -151,7 +151,7 @@ export function Diagram({ graph, spec, label, className }: { graph: Graph; spec:
                 <rect className="hop-accent" width={4} height={box.h - 12} x={0} y={6} rx={2} />
                 <KindIcon kind={hop.kind} />
                 <text className="hop-title" x={30} y={19}>
-                  {fit(hop.title, box.w - 56, hop.kind === "port" ? 8 : 7.1)}
+                  {fit(hop.title, box.w - 54, hop.kind === "port" ? 7.8 : 6.7)}
                 </text>
                 {hop.subtitle ? (
                   <text className="hop-sub" x={hop.kind === "check" ? 12 : 30} y={35}>
@@ -177,7 +177,8 @@ export function Diagram({ graph, spec, label, className }: { graph: Graph; spec:
                   </g>
                 ) : (
                   <text className="hop-state" x={12} y={box.h - 10}>
-                    {fit(hop.stateLabel, box.w - 20, 6.2)}
+                    {/* Narrow boxes show the state word; the signal is on the pod and in the details. */}
+                    {fit(box.w < 110 ? (hop.stateLabel.split(" · ")[0] ?? hop.stateLabel) : hop.stateLabel, box.w - 20, 6.1)}
                   </text>
                 )}
               </g>

@@ -13,8 +13,8 @@ import { HealthValueBadge, ServiceHealthBadge, SeverityIcon, ToneIcon } from "./
 import { HealthSourceNote } from "./HealthSourceBanner.tsx";
 import { RichText } from "./RichText.tsx";
 
-const TRAFFIC_LAYOUT: DiagramLayout = { widths: [138, 168, 178, 80, 140, 132], gap: 30 };
-const CHECK_LAYOUT: DiagramLayout = { widths: [272, 176, 100, 156, 132], gap: 34 };
+const TRAFFIC_LAYOUT: DiagramLayout = { widths: [132, 150, 176, 70, 136, 124], gap: 24 };
+const CHECK_LAYOUT: DiagramLayout = { widths: [258, 168, 92, 150, 124], gap: 36 };
 
 export interface ServiceDetailProps {
   detail: Detail;

@@ -79,6 +79,8 @@ export function ServiceList({ actions }: { actions: ListActions }) {
 
   const activeIndex = items.length === 0 ? -1 : Math.min(active, items.length - 1);
 
+  // The app does not use the React Compiler; the virtualizer's functions are read fresh each render.
+  // eslint-disable-next-line react-hooks/incompatible-library
   const virtualizer = useVirtualizer({
     count: items.length,
     getScrollElement: () => scrollRef.current,
@@ -390,8 +392,6 @@ const ServiceRow = memo(function ServiceRow({ id, index, size, top, summary, act
       </div>
       <div className="row-sub">
         <span className="row-meta">
-          <span className="mono">{summary.namespace}</span>
-          <span aria-hidden="true"> · </span>
           {summary.exposure}
           <span aria-hidden="true"> · </span>
           {summary.pods.ready}/{summary.pods.total} ready
