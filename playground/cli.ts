@@ -35,7 +35,7 @@ try {
 const { values } = parsed;
 if (values.help) {
   process.stderr.write(`usage: npm run playground -- [--json] [--scale N] [--speed X] [--port P] [--dir D]
-  --json     print one line of JSON on stdout once ready (kubeconfig, context, server, computeApi, loadBalancers, control)
+  --json     print one line of JSON on stdout once ready (kubeconfig, context, server, computeApi, loadBalancers, telepresence, control)
   --scale N  add N generated services (3 pods each) in namespace "scale"
   --speed X  divide every simulated interval and timeout by X
   --port P   API server port (default: random)
@@ -81,6 +81,7 @@ if (values.json) {
     computeApi: playground.computeApi,
     computeToken: playground.computeToken,
     loadBalancers: playground.loadBalancers,
+    telepresence: playground.telepresenceBin,
     control: playground.control,
   })}\n`);
 } else {
@@ -89,6 +90,7 @@ if (values.json) {
   log(`API server: ${playground.server}`);
   log(`Compute API: ${playground.computeApi} (bearer token ${playground.computeToken})`);
   for (const [k, url] of Object.entries(playground.loadBalancers)) log(`load balancer ${k}: ${url}`);
+  log(`telepresence: ${playground.telepresenceBin} (KUBECONFIG=${playground.kubeconfigPath})`);
   log(`control: ${playground.control}`);
   log("Ctrl-C stops the playground.");
 }

@@ -12,6 +12,8 @@ import { startApiServer } from "./apiserver/server.ts";
 import { Store, StoreClient } from "./apiserver/store.ts";
 import type { ClusterClient, KubeObject } from "./cluster/client.ts";
 import { startGke, type Gke } from "./gke/index.ts";
+import { startTelepresence, TELEPRESENCE_BIN, type Telepresence } from "./telepresence/index.ts";
+import type { InstallOptions } from "./telepresence/manager.ts";
 import { HealthSwitches } from "./images/health.ts";
 import { defaultImages } from "./images/images.ts";
 import type { ImageRegistry } from "./images/registry.ts";
@@ -35,6 +37,11 @@ export interface PlaygroundOptions {
   scenarios?: boolean;
   /** Give up waiting for readiness after this long (default 60 s, plus 60 ms per scale service). */
   readyTimeoutMs?: number;
+  /**
+   * Telepresence's cluster side (agent injector, traffic-manager controller). Default: on, with the
+   * traffic-manager installed. `{ install: false }` leaves it to `telepresence helm install`.
+   */
+  telepresence?: { install?: boolean | InstallOptions; sessionTtlMs?: number } | false;
   log?: (message: string) => void;
 }
 
@@ -66,6 +73,10 @@ export interface Playground {
   kubelet: Kubelet;
   workloads: WorkloadControllers;
   gke: Gke;
+  /** The traffic-manager and injector (null when started with `telepresence: false`). */
+  telepresence: Telepresence | null;
+  /** Path of the playground's `telepresence` program; it finds this cluster from the kubeconfig. */
+  telepresenceBin: string;
   /** Makes one pod's health endpoints fail (healthy=false) or recover; with `container`, only that container's. */
   setHealth(namespace: string, pod: string, healthy: boolean, container?: string): void;
   stop(): Promise<void>;
@@ -155,6 +166,16 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
     const gke = await startGke({ client, dialer: kubelet.network.dial, speed, admission: store.admission, zones: [...new Set(kubelet.nodes.map((n) => n.zone))].sort(), log });
     stops.push(() => gke.stop());
 
+    const tpOptions = options.telepresence === false ? null : (options.telepresence ?? {});
+    const telepresence = tpOptions
+      ? await startTelepresence({
+          client, admission: store.admission, images, speed, log,
+          install: tpOptions.install ?? true,
+          ...(tpOptions.sessionTtlMs ? { sessionTtlMs: tpOptions.sessionTtlMs } : {}),
+        })
+      : null;
+    if (telepresence) stops.push(() => telepresence.stop());
+
     const control: ControlServer = await startControlServer(health, kubelet.network, (ns, name) => !!workloads.pods.get(ns, name));
     stops.push(() => control.stop());
 
@@ -207,6 +228,8 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
       kubelet,
       workloads,
       gke,
+      telepresence,
+      telepresenceBin: TELEPRESENCE_BIN,
       setHealth: (ns, pod, healthy, container) => health.set(ns, pod, healthy, container),
       stop: stopAll,
     };

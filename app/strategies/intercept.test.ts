@@ -28,6 +28,8 @@ interface Pg {
   client: unknown;
   store: { admission: unknown };
   images: unknown;
+  /** Set when startPlayground runs Telepresence's cluster side itself (newer playgrounds). */
+  telepresence?: unknown;
   stop(): Promise<void>;
 }
 
@@ -50,7 +52,7 @@ async function until(what: string, fn: () => Promise<boolean>, timeoutMs = 30_00
 
 describe.skipIf(!present)("intercepted web through the front door (skipped: the playground or its telepresence program is missing)", () => {
   let pg: Pg;
-  let tp: { stop(): Promise<void> };
+  let tp: { stop(): Promise<void> } | null = null;
   let laptop: Server;
   let stateDir: string;
   let journalDir: string;
@@ -63,8 +65,11 @@ describe.skipIf(!present)("intercepted web through the front door (skipped: the 
   beforeAll(async () => {
     const mod = (await import(index)) as { startPlayground(o: { speed: number }): Promise<Pg> };
     pg = await mod.startPlayground({ speed: SPEED });
-    const tpMod = (await import(tpIndex)) as { startTelepresence(o: Record<string, unknown>): Promise<{ stop(): Promise<void> }> };
-    tp = await tpMod.startTelepresence({ client: pg.client, admission: pg.store.admission, images: pg.images, speed: SPEED, install: true });
+    if (!pg.telepresence) {
+      // Older playgrounds: start the traffic-manager and agent injector here.
+      const tpMod = (await import(tpIndex)) as { startTelepresence(o: Record<string, unknown>): Promise<{ stop(): Promise<void> }> };
+      tp = await tpMod.startTelepresence({ client: pg.client, admission: pg.store.admission, images: pg.images, speed: SPEED, install: true });
+    }
     stateDir = mkdtempSync(join(tmpdir(), "sb-tp-state-"));
     journalDir = mkdtempSync(join(tmpdir(), "sb-journal-"));
     // The developer's process: its pages answer, but not the app's health path.

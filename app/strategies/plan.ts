@@ -145,10 +145,10 @@ function dnsName(s: string): string {
 // ---------------------------------------------------------------------------------------------
 // The sidecar container
 
-export function sidecarContainer(image: string, port: number, path: string, name: string): Container {
+export function sidecarContainer(image: string, port: number, path: string, name: string, portName = "sb-health"): Container {
   const base = image.replace(/^docker\.io\//, "").replace(/[:@].*$/, "");
   const resources = { requests: { cpu: "5m", memory: "8Mi" }, limits: { memory: "32Mi" } };
-  const ports = [{ name: "sb-health", containerPort: port, protocol: "TCP" }];
+  const ports = [{ name: portName, containerPort: port, protocol: "TCP" }];
   if (base === "hashicorp/http-echo") {
     // http-echo answers every path with its text and 200; it runs as a plain binary, so non-root works.
     return {
@@ -372,7 +372,13 @@ function commonWarnings(ctx: Ctx, strategy: StrategyId): void {
     warn(ctx, "backendconfig-no-tcp", "info", "A BackendConfig health check can only be HTTP, HTTPS or HTTP2; type TCP is not possible there (the API server accepts it, the controller fails).", ["gke-neg.md §3"]);
   }
   if (strategy !== "pin-serving-port") {
-    warn(ctx, "rolling-update", "info", "The Deployment's pod template changes, so its pods are replaced one by one (a rolling update). A running intercept re-attaches to the new pods.", ["telepresence.md §4"]);
+    warn(
+      ctx,
+      "rolling-update",
+      "info",
+      "The Deployment's pod template changes, so its pods are replaced one by one (a rolling update); a running intercept re-attaches to the new pods. Switchboard waits for the rollout before it moves the health check, so pods never get checked on a port they lack. While a global intercept already sends the checks to a laptop, the new pods cannot pass them until the check moves (their NEG readiness gate waits): leave the intercept first, or apply without waiting for the rollout.",
+      ["telepresence.md §4", "gke-neg.md §5"],
+    );
   }
 }
 
@@ -400,7 +406,9 @@ function planSidecar(ctx: Ctx, req: PlanRequest, hcs: HealthCheckView[]): PlanTa
     port = DEFAULT_SIDECAR.port;
     while (used.has(port) || numeric.includes(port) || inAgentRange(port)) port++;
   }
-  const container = sidecarContainer(image, port, path, name);
+  // Port names are unique in a pod (≤ 15 characters).
+  const portName = declaredPortNames(containers).has("sb-health") ? `sb-health-${port}`.slice(0, 15) : "sb-health";
+  const container = sidecarContainer(image, port, path, name, portName);
   const before = asKube(dep);
   const after = clone(before);
   const spec = (after as unknown as Deployment).spec!.template.spec!;

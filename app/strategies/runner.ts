@@ -87,7 +87,9 @@ export class StrategyRunner {
     return record;
   }
 
-  async apply(plan: Plan, options: ApplyOptions = {}): Promise<OperationRecord> {
+  async apply(input: Plan, options: ApplyOptions = {}): Promise<OperationRecord> {
+    // The record owns its copy (guards may be re-based on a newer resourceVersion below).
+    const plan = structuredClone(input);
     const now = new Date().toISOString();
     const record: OperationRecord = {
       id: Journal.newId(),
@@ -137,8 +139,22 @@ export class StrategyRunner {
     const emit = options.onProgress ?? (() => undefined);
     const wait = options.waitForRollout ?? true;
     for (const step of record.steps) {
-      if (step.status === "applied") continue;
       const { object } = step.change;
+      const later = record.steps.slice(step.index + 1).some((s) => s.status !== "applied");
+      if (step.status === "applied") {
+        // Resumed after a crash: the pods may still be rolling out; do not switch the check before.
+        if (step.change.restartsPods && wait && later) {
+          try {
+            await waitForRollout(this.objects, object, { timeoutMs: this.#opts.rolloutTimeoutMs ?? 300_000, pollMs: this.#opts.pollMs ?? 250, onProgress: emit, operation: record.id });
+          } catch (err) {
+            record.error = toErrorValue(err);
+            this.#log(record, `Waiting for the rollout failed: ${record.error.message}`);
+            this.journal.write(record);
+            throw err;
+          }
+        }
+        continue;
+      }
       try {
         if (step.status === "in-flight") {
           // Interrupted while the request was out: did it land?
@@ -161,7 +177,6 @@ export class StrategyRunner {
         this.journal.write(record);
         emit({ operation: record.id, step: step.change.action, message: `${step.change.action === "create" ? "created" : "patched"} ${object.kind} ${object.name}`, object, current: step.index + 1, total: record.steps.length });
         await this.#opts.hooks?.afterStep?.(record, step.index);
-        const later = record.steps.slice(step.index + 1).some((s) => s.status !== "applied");
         if (step.change.restartsPods && wait && later) {
           await waitForRollout(this.objects, object, { timeoutMs: this.#opts.rolloutTimeoutMs ?? 300_000, pollMs: this.#opts.pollMs ?? 250, onProgress: emit, operation: record.id });
         }

@@ -41,8 +41,9 @@ describe.skipIf(!present)("against the playground's telepresence (skipped when p
   let injector: { stop(): Promise<void> } | null = null;
 
   beforeAll(async () => {
-    const module = (await import(index)) as { startPlayground(options: { speed?: number }): Promise<PlaygroundHandle> };
-    playground = await module.startPlayground({ speed: 20 });
+    const module = (await import(index)) as { startPlayground(options: { speed?: number; telepresence?: { install?: boolean } }): Promise<PlaygroundHandle> };
+    // The traffic-manager is left uninstalled: the driver's `helm install` installs it below.
+    playground = await module.startPlayground({ speed: 20, telepresence: { install: false } });
     // The traffic-manager's in-cluster side (agent injector, intercept bookkeeping): started here
     // until startPlayground wires it in itself. Not installed: the driver's `helm install` does that.
     if (!playground.telepresence && existsSync(telepresenceIndex)) {

@@ -11,6 +11,15 @@
 //   const server = await startApiServer({ store, token: "secret" });
 //   writeFileSync(path, kubeconfigFor(server, "secret"));   // kubectl --kubeconfig path get pods
 //   await server.close();
+//
+// Served: discovery (aggregated v2 and legacy), OpenAPI v3 and v2 reduced to what kubectl reads,
+// CRUD on every kind of the store (CRDs created at run time too), list paging, Table output, watch
+// (bookmarks, timeoutSeconds, sendInitialEvents, 410 as an ERROR event), JSON / merge / strategic
+// patches, status and scale subresources, pods/binding, pods/eviction, pods/log (through `podLogs`),
+// the auth reviews (`kubectl auth can-i`, `whoami`), fieldValidation, dryRun, protobuf request bodies
+// for the kinds kubectl's typed generators send. Not served: server-side apply (415, as for a
+// server without it), protobuf responses (JSON is always acceptable to kubectl), exec / attach /
+// port-forward (no streaming upgrades), field schemas (`kubectl explain` shows names only).
 import http from "node:http";
 import https from "node:https";
 import selfsigned from "selfsigned";

@@ -136,7 +136,7 @@ export class HttpClusterClient implements ClusterClient {
       const found = (await p).get(res.plural);
       if (found) return found;
       // A kind added since (a new CRD): read the group version again, once.
-      if (!refreshed && Date.now() < 0) {
+      if (!refreshed) {
         this.discovery.delete(gv);
         return this.info(res, true);
       }

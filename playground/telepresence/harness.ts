@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { startPlayground, type Playground } from "../index.ts";
 import { resources } from "../cluster/client.ts";
 import type { Pod, Service } from "../workloads/types.ts";
-import { startTelepresence, TELEPRESENCE_BIN, type Telepresence } from "./index.ts";
+import { TELEPRESENCE_BIN, type Telepresence } from "./index.ts";
 
 export interface Harness {
   pg: Playground;
@@ -19,8 +19,8 @@ export interface Harness {
 }
 
 export async function startHarness(speed = 20, install: boolean | { version: string } = true, sessionTtlMs?: number): Promise<Harness> {
-  const pg = await startPlayground({ speed });
-  const tp = await startTelepresence({ client: pg.client, admission: pg.store.admission, images: pg.images, speed, install, ...(sessionTtlMs ? { sessionTtlMs } : {}) });
+  const pg = await startPlayground({ speed, telepresence: { install, ...(sessionTtlMs ? { sessionTtlMs } : {}) } });
+  const tp = pg.telepresence!;
   const stateDir = mkdtempSync(join(tmpdir(), "tp-state-"));
   const run = (args: string[], env: Record<string, string> = {}) =>
     new Promise<{ stdout: string; stderr: string; code: number }>((resolve) => {
@@ -36,7 +36,6 @@ export async function startHarness(speed = 20, install: boolean | { version: str
     pg, tp, stateDir, run,
     async stop() {
       await run(["quit", "-s"]);
-      await tp.stop();
       await pg.stop();
       rmSync(stateDir, { recursive: true, force: true });
     },
@@ -115,4 +114,14 @@ export async function frontDoor(pg: Playground, key: string, headers: Record<str
   if (!url) throw new Error(`no load balancer ${key}`);
   const res = await fetch(url, { headers, signal: AbortSignal.timeout(5000) });
   return { status: res.status, body: await res.text() };
+}
+
+/** The GCE health check of a Service's Ingress NEG (same name as the NEG, gke-neg.md §2), from the Compute API. */
+export async function healthCheckOf(pg: Playground, namespace: string, service: string): Promise<Record<string, unknown> | undefined> {
+  const svc = await pg.client.get<Service>(resources.services, namespace, service);
+  const status = JSON.parse(svc?.metadata.annotations?.["cloud.google.com/neg-status"] ?? "{}") as { network_endpoint_groups?: Record<string, string> };
+  const neg = Object.values(status.network_endpoint_groups ?? {})[0];
+  if (!neg) return undefined;
+  const res = await fetch(`${pg.computeApi}/compute/v1/projects/${pg.project}/global/healthChecks/${neg}`, { headers: { authorization: `Bearer ${pg.computeToken}` } });
+  return res.ok ? ((await res.json()) as Record<string, unknown>) : undefined;
 }

@@ -211,9 +211,8 @@ export class TrafficManager implements InterceptSource {
         this.#queue.add("all");
       }
     });
-    this.#pods = new Informer<Pod>(this.#client, resources.pods).on((_t, pod) => {
-      if (pod.metadata.labels?.[LABEL_WORKLOAD_NAME]) this.#queue.add("all");
-    });
+    // Only pods with an agent (the injector labels them): the scale scenario has thousands of others.
+    this.#pods = new Informer<Pod>(this.#client, resources.pods, { labelSelector: LABEL_WORKLOAD_NAME }).on(() => this.#queue.add("all"));
     this.#queue = new WorkQueue(() => this.#reconcile(), (_k, err) => this.#log(`traffic-manager: ${String(err)}`));
     if (options.admission) {
       this.#unhook = options.admission.addMutating(

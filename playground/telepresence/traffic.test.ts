@@ -5,7 +5,7 @@ import { execFile } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resources } from "../cluster/client.ts";
 import type { Deployment, Pod } from "../workloads/types.ts";
-import { endpointHealth, freePort, frontDoor, localServer, podsOf, startHarness, until, type Harness } from "./harness.ts";
+import { endpointHealth, freePort, frontDoor, healthCheckOf, localServer, podsOf, startHarness, until, type Harness } from "./harness.ts";
 
 const SPEED = 50;
 let h: Harness;
@@ -18,12 +18,13 @@ afterAll(async () => {
   await h?.stop();
 });
 
-function kubectl(args: string[]): Promise<string> {
+function kubectl(args: string[], input?: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile("kubectl", ["--kubeconfig", h.pg.kubeconfigPath, ...args], { timeout: 20_000 }, (err, stdout, stderr) => {
+    const child = execFile("kubectl", ["--kubeconfig", h.pg.kubeconfigPath, ...args], { timeout: 20_000 }, (err, stdout, stderr) => {
       if (err) reject(new Error(`kubectl ${args.join(" ")}: ${stderr || err.message}`));
       else resolve(stdout);
     });
+    if (input !== undefined) child.stdin?.end(input);
   });
 }
 
@@ -131,6 +132,28 @@ describe("§5: what the health check reaches during an intercept", () => {
     expect([...health.keys()].every((k) => k.endsWith(":8080"))).toBe(true);
     await leave("api");
     await allEndpoints("api", "HEALTHY");
+  });
+
+  it("api with a fixed BackendConfig port equal to its numeric targetPort: the redirect still sends the check to the agent, then the laptop", async () => {
+    await kubectl(["-n", "demo", "apply", "-f", "-"], JSON.stringify({
+      apiVersion: "cloud.google.com/v1", kind: "BackendConfig", metadata: { name: "api-fixed", namespace: "demo" },
+      spec: { healthCheck: { type: "HTTP", port: 8080, requestPath: "/ready", checkIntervalSec: 5, timeoutSec: 5 } },
+    }));
+    await kubectl(["-n", "demo", "annotate", "service", "api", "--overwrite", 'cloud.google.com/backend-config={"default":"api-fixed"}']);
+    try {
+      await until("the health check uses the fixed port", async () => {
+        const hc = await healthCheckOf(h.pg, "demo", "api");
+        const block = hc?.httpHealthCheck as { portSpecification?: string; port?: number } | undefined;
+        return block?.portSpecification === "USE_FIXED_PORT" && block.port === 8080;
+      });
+      await allEndpoints("api", "HEALTHY");
+      await intercept(["api", "--port", `${await freePort()}:8080`]);
+      await allEndpoints("api", "UNHEALTHY");
+      await leave("api");
+      await allEndpoints("api", "HEALTHY");
+    } finally {
+      await kubectl(["-n", "demo", "annotate", "service", "api", "cloud.google.com/backend-config-"]);
+    }
   });
 
   it("billing (health sidecar, BackendConfig port 8081): the check keeps reaching the sidecar", async () => {

@@ -4,6 +4,7 @@
 // no GKE rule is evaluated here.
 import type { ServiceSummary } from "../../app/contract/api.ts";
 import type {
+  FieldSource,
   HealthCheckView,
   HealthSignal,
   HealthState,
@@ -15,7 +16,7 @@ import type {
   WhatIfView,
 } from "../../app/contract/model.ts";
 import type { Tone } from "./components/Health.tsx";
-import { fieldSourceLabel, healthStateLabel, reachLabel, reachViaLabel, serviceHealthLabel, signalLabel } from "./labels.ts";
+import { fieldSourceLabel, fieldSourceShortLabel, healthStateLabel, reachLabel, reachViaLabel, serviceHealthLabel, signalLabel } from "./labels.ts";
 
 export type HopKind = "lb" | "neg" | "pod" | "port" | "container" | "laptop" | "check" | "pods";
 
@@ -41,7 +42,7 @@ export interface Hop {
   caveat: string | null;
   facts: HopFact[];
   /** For the health-check box: its settings, each with where it came from. */
-  settings?: { label: string; value: string; source: string }[];
+  settings?: { label: string; value: string; source: string; sourceShort: string }[];
   /** Drawn as a prediction (what-if), not a measurement. */
   predicted?: boolean;
 }
@@ -239,6 +240,24 @@ export function trafficGraph(view: ServiceView, port: PortView, summary: Service
   }
   if (zones.length === 0) edges.push({ from: "lb", to: "neg-none", tone: hops.at(-1)!.tone });
 
+  if (pods.length === 0) {
+    hops.push({
+      id: "no-pods",
+      kind: "pod",
+      column: 2,
+      lanes: [0, 0],
+      title: "No endpoints",
+      subtitle: view.selector ? Object.entries(view.selector).map(([k, v]) => `${k}=${v}`).join(",") : "no selector",
+      tone: "unknown",
+      stateLabel: "Nothing to send traffic to",
+      reason: view.selector ? "No running pod matches the Service's selector, so the NEGs have no endpoints." : "The Service has no selector: its endpoints are managed outside Kubernetes' pod selection.",
+      signal: null,
+      caveat: null,
+      facts: [],
+    });
+    edges.push({ from: negIdFor(null), to: "no-pods", tone: "unknown" });
+  }
+
   // Endpoints → port → container → app / laptop
   pods.forEach((pod, lane) => {
     const value = worstValue(pod.health[port.key]);
@@ -385,21 +404,20 @@ export function roleLabel(role: PodView["containers"][number]["role"]): string {
 }
 
 function settingsOf(hc: HealthCheckView): NonNullable<Hop["settings"]> {
-  const src = (s: keyof typeof fieldSourceLabel) => fieldSourceLabel[s];
-  const rows: NonNullable<Hop["settings"]> = [
-    { label: "Type", value: hc.type.value, source: src(hc.type.source) },
-    { label: "Port spec", value: hc.portSpecification.value, source: src(hc.portSpecification.source) },
-  ];
-  if (hc.port.value !== null) rows.push({ label: "Port", value: String(hc.port.value), source: src(hc.port.source) });
-  else if (hc.portName.value !== null) rows.push({ label: "Port name", value: hc.portName.value, source: src(hc.portName.source) });
-  else rows.push({ label: "Port", value: "serving port", source: src(hc.portSpecification.source) });
-  rows.push({ label: "Path", value: hc.requestPath.value ?? "/", source: src(hc.requestPath.source) });
-  if (hc.host.value) rows.push({ label: "Host", value: hc.host.value, source: src(hc.host.source) });
+  const row = (label: string, value: string, source: FieldSource) => ({ label, value, source: fieldSourceLabel[source], sourceShort: fieldSourceShortLabel[source] });
+  const rows: NonNullable<Hop["settings"]> = [row("Type", hc.type.value, hc.type.source), row("Port spec", hc.portSpecification.value, hc.portSpecification.source)];
+  if (hc.port.value !== null) rows.push(row("Port", String(hc.port.value), hc.port.source));
+  else if (hc.portName.value !== null) rows.push(row("Port name", hc.portName.value, hc.portName.source));
+  else rows.push(row("Port", "serving port", hc.portSpecification.source));
+  rows.push(row("Path", hc.requestPath.value ?? "/", hc.requestPath.source));
+  if (hc.host.value) rows.push(row("Host", hc.host.value, hc.host.source));
   if (hc.checkIntervalSec.value !== null || hc.timeoutSec.value !== null) {
-    rows.push({ label: "Every / timeout", value: `${hc.checkIntervalSec.value ?? "?"}s / ${hc.timeoutSec.value ?? "?"}s`, source: src(hc.checkIntervalSec.source) });
+    rows.push(row("Interval", `${hc.checkIntervalSec.value ?? "?"}s / ${hc.timeoutSec.value ?? "?"}s`, hc.checkIntervalSec.source));
   }
   return rows;
 }
+
+const viaShort: Record<ReachView["via"], string> = { "endpoint-port": "endpoint port", "fixed-port": "fixed port", iptables: "iptables", "named-port": "named port", none: "none" };
 
 const viaName: Record<HealthCheckView["via"], string> = { ingress: "Ingress", gateway: "Gateway", standalone: "Standalone NEG" };
 
@@ -502,7 +520,7 @@ export function healthCheckGraph(view: ServiceView, port: PortView, hc: HealthCh
       facts: pods.slice(0, 8).map((p, i) => ({ label: p.name, value: values[i] ? `${healthStateLabel[values[i]!.state]} · ${signalLabel[values[i]!.signal]}` : "no value" })),
       predicted,
     });
-    edges.push({ from: "check", to: groupId, tone, label: `${hc.type.value} ${hc.requestPath.value ?? "/"}`, predicted });
+    edges.push({ from: "check", to: groupId, tone, predicted });
 
     const portId = `hcport-${lane}`;
     hops.push({
@@ -511,7 +529,7 @@ export function healthCheckGraph(view: ServiceView, port: PortView, hc: HealthCh
       column: 2,
       lanes: [lane, lane],
       title: reach.port !== null ? `:${reach.port}` : "no port",
-      subtitle: reachViaLabel[reach.via],
+      subtitle: viaShort[reach.via],
       tone,
       stateLabel,
       reason: `The check is sent to ${reach.port !== null ? `port ${reach.port}` : "no port"} through ${reachViaLabel[reach.via]} (${hc.portSpecification.value}).`,

@@ -86,6 +86,18 @@ export const fieldSourceLabel: Record<FieldSource | "mixed", string> = {
   mixed: "several sources",
 };
 
+/** The same, short enough for a diagram box. */
+export const fieldSourceShortLabel: Record<FieldSource | "mixed", string> = {
+  backendconfig: "BackendConfig",
+  "readiness-probe": "readinessProbe",
+  "app-protocol": "app-protocols",
+  default: "GKE default",
+  "health-check-policy": "HCPolicy",
+  "transparent-health-checker": "THC",
+  unknown: "unknown",
+  mixed: "mixed",
+};
+
 export const reachLabel: Record<ReachTarget, string> = {
   app: "App container",
   "traffic-agent": "Traffic agent",

@@ -6,7 +6,7 @@ import type { Edge, Graph, Hop } from "../diagram.ts";
 import { truncateMiddle } from "../diagram.ts";
 import { signalLabel, signalLongLabel } from "../labels.ts";
 import type { Tone } from "./Health.tsx";
-import { ToneGlyph, ToneIcon } from "./Health.tsx";
+import { ToneIcon } from "./Health.tsx";
 
 export interface DiagramLayout {
   widths: number[];
@@ -16,7 +16,7 @@ export interface DiagramLayout {
 const LANE = 76;
 const NODE = 60;
 const HEADER = 26;
-const SETTING_ROW = 17;
+const SETTING_ROW = 18;
 
 const TONE_ORDER: Tone[] = ["unhealthy", "at-risk", "degraded", "draining", "unknown", "not-health-checked", "not-load-balanced", "healthy", "neutral"];
 
@@ -33,7 +33,7 @@ const toneWords: Record<Tone, string> = {
 };
 
 function nodeHeight(hop: Hop): number {
-  return hop.settings ? Math.max(NODE, 46 + hop.settings.length * SETTING_ROW) : NODE;
+  return hop.settings ? Math.max(NODE, 52 + hop.settings.length * SETTING_ROW) : NODE;
 }
 
 /** Where each hop sits. */
@@ -56,10 +56,6 @@ function layout(graph: Graph, spec: DiagramLayout) {
     boxes.set(hop.id, { x: xs[hop.column] ?? 0, y: centre - h / 2, w, h });
   }
   return { xs, width, height: HEADER + bodyHeight, boxes };
-}
-
-function fit(text: string, width: number, charPx: number): string {
-  return truncateMiddle(text, Math.max(4, Math.floor(width / charPx)));
 }
 
 function hopLabel(hop: Hop): string {
@@ -111,10 +107,7 @@ export function Diagram({ graph, spec, label, className }: { graph: Graph; spec:
                 <path d="M0 0L10 5L0 10z" />
               </marker>
             ))}
-            <pattern id={`${id}-hatch`} width="7" height="7" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">
-              <line x1="0" y1="0" x2="0" y2="7" className="hatch-line" />
-            </pattern>
-          </defs>
+                  </defs>
           {graph.columns.map((title, i) =>
             geo.xs[i] !== undefined && graph.hops.some((h) => h.column === i) ? (
               <text key={title} className="column-title" x={geo.xs[i]} y={14}>
@@ -128,60 +121,53 @@ export function Diagram({ graph, spec, label, className }: { graph: Graph; spec:
           {graph.hops.map((hop) => {
             const box = geo.boxes.get(hop.id)!;
             const isActive = active?.id === hop.id;
-            const hatched = hop.tone === "unhealthy" || hop.tone === "at-risk" || hop.tone === "degraded";
+            const narrow = box.w < 110;
+            // HTML inside the SVG: real text layout (ellipsis, fonts), the picture still scales as one.
             return (
-              <g
-                key={hop.id}
-                className={`hop tone-${hop.tone} kind-${hop.kind}${hop.predicted ? " predicted" : ""}${isActive ? " active" : ""}`}
-                transform={`translate(${box.x} ${box.y})`}
-                tabIndex={0}
-                role="button"
-                aria-label={hopLabel(hop)}
-                aria-describedby={isActive ? detailsId : undefined}
-                data-hop={hop.id}
-                onMouseEnter={() => setHovered(hop.id)}
-                onMouseLeave={() => setHovered((h) => (h === hop.id ? null : h))}
-                onFocus={() => setFocused(hop.id)}
-                onBlur={() => setFocused((f) => (f === hop.id ? null : f))}
-                onClick={() => setFocused(hop.id)}
-              >
-                <title>{`${hopLabel(hop)}\n${hop.reason}${hop.caveat ? `\nCaveat: ${hop.caveat}` : ""}`}</title>
-                <rect className="hop-box" width={box.w} height={box.h} rx={8} />
-                {hatched ? <rect className="hop-hatch" width={box.w} height={box.h} rx={8} fill={`url(#${id}-hatch)`} /> : null}
-                <rect className="hop-accent" width={4} height={box.h - 12} x={0} y={6} rx={2} />
-                <KindIcon kind={hop.kind} />
-                <text className="hop-title" x={30} y={19}>
-                  {fit(hop.title, box.w - 54, hop.kind === "port" ? 7.8 : 6.7)}
-                </text>
-                {hop.subtitle ? (
-                  <text className="hop-sub" x={hop.kind === "check" ? 12 : 30} y={35}>
-                    {fit(hop.subtitle, box.w - (hop.kind === "check" ? 20 : 38), 6.3)}
-                  </text>
-                ) : null}
-                <g transform={`translate(${box.w - 22} 6)`}>
-                  <ToneGlyph tone={hop.tone} />
-                </g>
-                {hop.settings ? (
-                  <g className="hop-settings">
-                    {hop.settings.map((s, i) => (
-                      <g key={s.label} transform={`translate(12 ${52 + i * SETTING_ROW})`}>
-                        <text className="setting-label">{s.label}</text>
-                        <text className="setting-value" x={78}>
-                          {fit(s.value, 70, 6.6)}
-                        </text>
-                        <text className="setting-source" x={box.w - 12} textAnchor="end">
-                          {fit(s.source, 110, 6)}
-                        </text>
-                      </g>
-                    ))}
-                  </g>
-                ) : (
-                  <text className="hop-state" x={12} y={box.h - 10}>
-                    {/* Narrow boxes show the state word; the signal is on the pod and in the details. */}
-                    {fit(box.w < 110 ? (hop.stateLabel.split(" · ")[0] ?? hop.stateLabel) : hop.stateLabel, box.w - 20, 6.1)}
-                  </text>
-                )}
-              </g>
+              <foreignObject key={hop.id} x={box.x} y={box.y} width={box.w} height={box.h} className="hop-slot">
+                <div
+                  className={`hop tone-${hop.tone} kind-${hop.kind}${hop.predicted ? " predicted" : ""}${isActive ? " active" : ""}`}
+                  style={{ height: box.h }}
+                  tabIndex={0}
+                  role="button"
+                  aria-label={hopLabel(hop)}
+                  aria-describedby={isActive ? detailsId : undefined}
+                  data-hop={hop.id}
+                  title={`${hopLabel(hop)}\n${hop.reason}${hop.caveat ? `\nCaveat: ${hop.caveat}` : ""}`}
+                  onMouseEnter={() => setHovered(hop.id)}
+                  onMouseLeave={() => setHovered((h) => (h === hop.id ? null : h))}
+                  onFocus={() => setFocused(hop.id)}
+                  onBlur={() => setFocused((f) => (f === hop.id ? null : f))}
+                  onClick={() => setFocused(hop.id)}
+                >
+                  <div className="hop-head">
+                    <KindIcon kind={hop.kind} />
+                    {/* Names keep both ends (pod hashes and NEG hashes differ at the end); CSS ellipsis is the backstop. */}
+                    <span className="hop-title">{hop.kind === "pod" ? truncateMiddle(hop.title, Math.floor((box.w - 42) / 7.6)) : hop.title}</span>
+                    {hop.settings ? <ToneIcon tone={hop.tone} size={13} /> : null}
+                  </div>
+                  {hop.subtitle ? <div className="hop-sub">{truncateMiddle(hop.subtitle, Math.floor((box.w - 20) / 6.3))}</div> : null}
+                  {hop.settings ? (
+                    <table className="hop-settings" role="presentation">
+                      <tbody>
+                        {hop.settings.map((s) => (
+                          <tr key={s.label}>
+                            <th>{s.label}</th>
+                            <td className="setting-value">{s.value}</td>
+                            <td className="setting-source">{s.sourceShort}</td>
+                          </tr>
+                        ))}
+                      </tbody>
+                    </table>
+                  ) : (
+                    // Narrow boxes show the state word; the signal is on the pod and in the details.
+                    <div className="hop-state">
+                      <ToneIcon tone={hop.tone} size={12} />
+                      <span>{narrow ? (hop.stateLabel.split(" · ")[0] ?? hop.stateLabel) : hop.stateLabel}</span>
+                    </div>
+                  )}
+                </div>
+              </foreignObject>
             );
           })}
         </svg>
@@ -223,7 +209,15 @@ function EdgePath({ edge, from, to, markerId }: { edge: Edge; from?: { x: number
 
 /** Small pictograms per kind of hop, drawn at the box's top-left. */
 function KindIcon({ kind }: { kind: Hop["kind"] }) {
-  const common = { className: "kind-icon", transform: "translate(11 8)" };
+  return (
+    <svg className="kind-icon" width="14" height="15" viewBox="0 0 14 15" aria-hidden="true" focusable="false">
+      <KindGlyph kind={kind} />
+    </svg>
+  );
+}
+
+function KindGlyph({ kind }: { kind: Hop["kind"] }) {
+  const common = {};
   switch (kind) {
     case "lb":
       return (

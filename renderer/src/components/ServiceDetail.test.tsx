@@ -7,7 +7,7 @@ import type { HealthSource, ServiceDetail as Detail } from "../../../app/contrac
 import { diagnose } from "../../../app/diagnosis/diagnose.ts";
 import { container } from "../../../app/gke/fixtures/build.ts";
 import endpointHealthJson from "../../../app/gke/fixtures/endpoint-health.json";
-import { itemOf } from "../../../app/gke/fixtures/load.ts";
+import { itemOf, removeItems } from "../../../app/gke/fixtures/load.ts";
 import shopJson from "../../../app/gke/fixtures/shop.json";
 import telepresenceJson from "../../../app/gke/fixtures/telepresence.json";
 import { withoutAgent } from "../../../app/gke/pods.ts";
@@ -26,7 +26,7 @@ const shopTelepresence = (): TelepresenceFacts => structuredClone(telepresenceJs
 // ---------------------------------------------------------------------------------------------
 // States of the web Service (named targetPort "http", BackendConfig web-bc without a port, Ingress shop)
 
-type Scenario = "healthy" | "broken" | "sidecar" | "dedicated-port" | "pinned" | "no-credentials";
+type Scenario = "healthy" | "broken" | "sidecar" | "dedicated-port" | "pinned" | "no-credentials" | "no-pods";
 
 const webPods = (items: unknown[]) => (items as Pod[]).filter((i) => i.kind === "Pod" && i.metadata?.name?.startsWith("web-"));
 
@@ -76,6 +76,11 @@ function build(scenario: Scenario): Detail {
       endpointHealth = undefined;
       healthSource = KUBERNETES_SOURCE;
       break;
+    case "no-pods":
+      // Scaled to zero: the Service, its NEG and health check remain, with no endpoint.
+      removeItems(items, (o) => o.kind === "Pod" && o.metadata.name.startsWith("web-"));
+      telepresence = { ...telepresence, intercepts: [] };
+      break;
   }
   const d = diagnose(snapshotFromItems(items, { telepresence, ...(endpointHealth ? { endpointHealth } : {}) }));
   const web = d.services.find((s) => s.service.name === "web")!;
@@ -113,7 +118,7 @@ describe("ServiceDetail diagrams on real views", () => {
     show("healthy");
     const traffic = hopLabels(trafficDiagram());
     expect(traffic).toContain("Load balancer Ingress shop (gce): HEALTHY · Ingress annotation");
-    expect(traffic.filter((l) => l.startsWith("NEG k8s1-74b928a2-shop-web-80-a3c1e454 (us-central1-a)"))).toHaveLength(1);
+    expect(traffic.filter((l) => l.startsWith("NEG us-central1-a (k8s1-74b928a2-shop-web-80-a3c1e454)"))).toHaveLength(1);
     expect(traffic.filter((l) => /^Pod web-7d9c8b6f5-\w+ \(10\.12\.\d+\.\d+ · us-central1-a\): Healthy · Compute API$/.test(l))).toHaveLength(2);
     expect(traffic.filter((l) => l.startsWith("Port :8080 (http)"))).toHaveLength(2);
     expect(traffic.some((l) => l.startsWith("Laptop"))).toBe(false);
@@ -133,7 +138,7 @@ describe("ServiceDetail diagrams on real views", () => {
     show("broken");
     const check = checkDiagram();
     const labels = hopLabels(check);
-    expect(labels).toContain("Port :9900 (the NEG endpoint's port): Unhealthy · Compute API");
+    expect(labels).toContain("Port :9900 (endpoint port): Unhealthy · Compute API");
     expect(labels).toContain("Container Traffic agent (traffic-agent): Unhealthy · Compute API");
     expect(labels).toContain("Laptop Your laptop (through the intercept): Unhealthy · Compute API");
     expect(screen.getByText(/It reaches traffic agent \(traffic-agent\) on port 9900 → your laptop\./)).toBeTruthy();
@@ -145,7 +150,7 @@ describe("ServiceDetail diagrams on real views", () => {
     const details = detailsOf(check);
     expect(details.textContent).toMatch(/A global intercept of port 8080 is active, so the agent sends the health checks to the developer's laptop/);
     expect(details.textContent).toMatch(/Signal: Compute API/);
-    expect(agent.querySelector("title")?.textContent).toMatch(/developer's laptop/);
+    expect(agent.getAttribute("title")).toMatch(/developer's laptop/);
 
     // The traffic path: each pod's endpoint is the agent's port, and the agent forwards to the laptop.
     const traffic = hopLabels(trafficDiagram());
@@ -156,9 +161,9 @@ describe("ServiceDetail diagrams on real views", () => {
   });
 
   it.each([
-    ["sidecar", "Container Health sidecar (health-sidecar): Healthy · Compute API", "Port :8081 (a fixed port): Healthy · Compute API"],
-    ["dedicated-port", "Container App health port (web): Healthy · Compute API", "Port :8082 (a fixed port): Healthy · Compute API"],
-    ["pinned", "Container App container (web): Healthy · Compute API", "Port :8080 (a fixed port): Healthy · Compute API"],
+    ["sidecar", "Container Health sidecar (health-sidecar): Healthy · Compute API", "Port :8081 (fixed port): Healthy · Compute API"],
+    ["dedicated-port", "Container App health port (web): Healthy · Compute API", "Port :8082 (fixed port): Healthy · Compute API"],
+    ["pinned", "Container App container (web): Healthy · Compute API", "Port :8080 (fixed port): Healthy · Compute API"],
   ] as const)("fixed by %s: the check stays off the intercepted port and off the laptop", (scenario, target, port) => {
     show(scenario);
     const labels = hopLabels(checkDiagram());
@@ -183,7 +188,7 @@ describe("ServiceDetail diagrams on real views", () => {
     fireEvent.focus(pod);
     expect(detailsOf(traffic).textContent).toMatch(/Caveat: /);
     // The pods table names the weaker signal too.
-    const table = screen.getByRole("table");
+    const table = screen.getByRole("table", { name: "Pods" });
     expect(within(table).getAllByText(/· (Ready gate|Ingress annotation)/).length).toBeGreaterThan(0);
     expect(screen.queryByText(/· Compute API/)).toBeNull();
   });
@@ -202,13 +207,22 @@ describe("ServiceDetail diagrams on real views", () => {
   });
 });
 
+describe("ServiceDetail without pods", () => {
+  it("says the NEG has no endpoints instead of drawing an empty path, and the pods table says why", () => {
+    show("no-pods");
+    const traffic = hopLabels(trafficDiagram());
+    expect(traffic).toContain("Pod No endpoints (app=web): Nothing to send traffic to");
+    expect(screen.getByText("No pod matches the Service's selector.")).toBeTruthy();
+  });
+});
+
 describe("ServiceDetail pods, timeline and findings", () => {
   it("lists pods with readiness gate, agent and per-port health; the timeline; findings with evidence", () => {
     const detail = show("broken");
-    const rows = within(screen.getByRole("table")).getAllByRole("row");
+    const rows = within(screen.getByRole("table", { name: "Pods" })).getAllByRole("row");
     expect(rows).toHaveLength(3);
     const first = rows.find((r) => r.textContent?.includes("web-7d9c8b6f5-k2x8p"))!;
-    expect(first.textContent).toMatch(/us-central1-a · 10\.12\.1\.14/);
+    expect(first.textContent).toMatch(/us-central1-a10\.12\.1\.14/);
     expect(first.textContent).toMatch(/LoadBalancerNegReady/);
     expect(first.textContent).toMatch(/renamed http → tm-http/);
     expect(first.textContent).toMatch(/Unhealthy · Compute API/);

@@ -13,8 +13,8 @@ import { HealthValueBadge, ServiceHealthBadge, SeverityIcon, ToneIcon } from "./
 import { HealthSourceNote } from "./HealthSourceBanner.tsx";
 import { RichText } from "./RichText.tsx";
 
-const TRAFFIC_LAYOUT: DiagramLayout = { widths: [132, 150, 176, 70, 136, 124], gap: 24 };
-const CHECK_LAYOUT: DiagramLayout = { widths: [258, 168, 92, 150, 124], gap: 36 };
+const TRAFFIC_LAYOUT: DiagramLayout = { widths: [128, 136, 182, 80, 130, 116], gap: 22 };
+const CHECK_LAYOUT: DiagramLayout = { widths: [292, 156, 84, 146, 120], gap: 28 };
 
 export interface ServiceDetailProps {
   detail: Detail;
@@ -222,7 +222,7 @@ function PodsTable({ pods, ports }: { pods: PodView[]; ports: PortView[] }) {
         <p className="muted">No pod matches the Service's selector.</p>
       ) : (
         <div className="table-scroll">
-          <table className="data-table">
+          <table className="data-table" aria-label="Pods">
             <thead>
               <tr>
                 <th scope="col">Pod</th>
@@ -249,8 +249,9 @@ function PodsTable({ pods, ports }: { pods: PodView[]; ports: PortView[] }) {
                       {pod.name}
                       {pod.terminating ? <span className="tag">terminating</span> : null}
                     </th>
-                    <td className="mono">
-                      {zone ?? "—"} · {pod.podIP ?? "no IP"}
+                    <td className="mono nowrap">
+                      {zone ?? "zone unknown"}
+                      <div className="cell-sub mono">{pod.podIP ?? "no IP"}</div>
                     </td>
                     <td>
                       <span className={`badge tone-${pod.ready ? "healthy" : "unhealthy"}`}>
@@ -266,7 +267,6 @@ function PodsTable({ pods, ports }: { pods: PodView[]; ports: PortView[] }) {
                             {gate.status === null ? "not written" : gate.status === "" ? "empty (waiting)" : gate.status}
                           </span>
                           {gate.reason ? <div className="cell-sub mono">{gate.reason}</div> : null}
-                          <div className="cell-sub">{gate.explanation}</div>
                         </>
                       ) : (
                         <span className="muted">none</span>
@@ -316,6 +316,11 @@ function PodsTable({ pods, ports }: { pods: PodView[]; ports: PortView[] }) {
           </table>
         </div>
       )}
+      {[...new Set(pods.map((p) => p.readinessGate.explanation))].map((text) => (
+        <p className="card-note" key={text}>
+          <strong>Readiness gate:</strong> {text}
+        </p>
+      ))}
       {pods.some((p) => p.containers.length > 0) ? (
         <p className="card-note">
           Containers:{" "}

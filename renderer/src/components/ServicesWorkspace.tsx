@@ -2,6 +2,7 @@
 // open service on the right. It asks services.list when the context/namespace is (re)selected or the
 // host link comes back; everything after that arrives as events.
 import { useEffect } from "react";
+import type React from "react";
 import type { Actions } from "../store.ts";
 import { useSwitchboard } from "../store.ts";
 import { useServices } from "../services-store.ts";
@@ -93,8 +94,17 @@ function DetailPane({ actions }: { actions: Actions }) {
       </div>
     );
   }
+  // Escape closes the open service and gives the keyboard back to the list.
+  const onKeyDown = (event: React.KeyboardEvent<HTMLElement>) => {
+    if (event.key !== "Escape" || !openKey || event.defaultPrevented) return;
+    const target = event.target as HTMLElement;
+    if (["INPUT", "SELECT", "TEXTAREA"].includes(target.tagName)) return;
+    event.preventDefault();
+    actions.closeService();
+    document.querySelector<HTMLElement>(".service-list [role=listbox]")?.focus();
+  };
   return (
-    <section className="detail-pane" aria-label="Service details">
+    <section className="detail-pane" aria-label="Service details" onKeyDown={onKeyDown}>
       {body}
     </section>
   );

@@ -1,0 +1,162 @@
+// The playground's controllers (workloads + kubelet, GKE NEG / readiness reflector / load balancers /
+// Compute API, optionally the Telepresence traffic-manager) running against a REAL kube-apiserver
+// through HttpClusterClient — the same composition as playground/index.ts `startPlayground`, which
+// cannot take an external client (it always starts its own in-memory store and server).
+//
+// What cannot run against the real server, and how it is handled here:
+//  - Admission hooks are in-process in the playground (store.admission): GKE's NEG readiness-gate
+//    webhook and Telepresence's agent-injector webhook (telepresence.md §4). No webhook server is
+//    registered with the real API server, so:
+//      * the readiness gate is put into the pod templates of NEG-backed Deployments by
+//        `withNegReadinessGates` (what the webhook would add to each pod; gke-neg.md §5), so the
+//        reflector's pod-status patches are still exercised;
+//      * agent injection at pod creation does not happen (see conformance/README.md).
+//  - The service-account controller: a `default` ServiceAccount is created per namespace.
+import type { ClusterClient, KubeObject } from "../playground/cluster/client.ts";
+import { startGke, type Gke } from "../playground/gke/index.ts";
+import { HealthSwitches } from "../playground/images/health.ts";
+import { defaultImages } from "../playground/images/images.ts";
+import type { ImageRegistry } from "../playground/images/registry.ts";
+import { Kubelet } from "../playground/kubelet/kubelet.ts";
+import { applyScenario, loadBalancerKeys } from "../playground/scenarios/scenarios.ts";
+import { startTelepresence, type Telepresence } from "../playground/telepresence/index.ts";
+import { WorkloadControllers } from "../playground/workloads/controller.ts";
+import type { Deployment, Pod } from "../playground/workloads/types.ts";
+import { ensureDefaultServiceAccount } from "./cluster.ts";
+import type { HttpClusterClient } from "../playground/cluster/http-client.ts";
+
+export const NEG_READINESS_GATE = "cloud.google.com/load-balancer-neg-ready";
+
+export interface Controllers {
+  client: ClusterClient;
+  kubelet: Kubelet;
+  workloads: WorkloadControllers;
+  gke: Gke;
+  images: ImageRegistry;
+  health: HealthSwitches;
+  telepresence: Telepresence | undefined;
+  stop(): Promise<void>;
+}
+
+export interface ControllerOptions {
+  client: HttpClusterClient;
+  speed?: number;
+  /** Start the Telepresence traffic-manager simulation too (installed as `telepresence helm install` would). */
+  telepresence?: boolean;
+  log?: (message: string) => void;
+}
+
+export async function startControllers(options: ControllerOptions): Promise<Controllers> {
+  const { client } = options;
+  const speed = options.speed ?? 20;
+  const log = options.log ?? (() => undefined);
+  const stops: Array<() => unknown> = [];
+  const stopAll = async () => {
+    for (const s of stops.reverse()) {
+      try {
+        await s();
+      } catch (err) {
+        log(`stop: ${String(err)}`);
+      }
+    }
+    stops.length = 0;
+  };
+  try {
+    const health = new HealthSwitches();
+    const images = defaultImages();
+    const workloads = new WorkloadControllers({ client, speed, log });
+    const kubelet = new Kubelet({ client, speed, images, health, log, pods: workloads.pods });
+    stops.push(() => workloads.stop());
+    stops.push(() => kubelet.stop());
+    await kubelet.start();
+    await workloads.start();
+    const gke = await startGke({ client, dialer: kubelet.network.dial, speed, zones: [...new Set(kubelet.nodes.map((n) => n.zone))].sort(), log });
+    stops.push(() => gke.stop());
+    let telepresence: Telepresence | undefined;
+    if (options.telepresence) {
+      telepresence = await startTelepresence({ client, images, speed, install: true, log });
+      stops.push(() => telepresence!.stop());
+    }
+    return { client, kubelet, workloads, gke, images, health, telepresence, stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+interface ServiceLike extends KubeObject {
+  spec?: { selector?: Record<string, string> };
+}
+
+/**
+ * gke-neg.md §5: GKE's webhook adds the NEG readiness gate to pods behind NEG Services at creation.
+ * Without webhooks, the same gate goes into the pod template of every Deployment a NEG Service selects.
+ */
+export function withNegReadinessGates(objects: KubeObject[]): KubeObject[] {
+  const negServices = objects.filter((o): o is ServiceLike => o.kind === "Service" && !!o.metadata.annotations?.["cloud.google.com/neg"]);
+  return objects.map((o) => {
+    if (o.kind !== "Deployment") return o;
+    const d = structuredClone(o) as Deployment;
+    const labels = d.spec.template.metadata?.labels ?? {};
+    const selected = negServices.some((s) => s.metadata.namespace === d.metadata.namespace && s.spec?.selector
+      && Object.entries(s.spec.selector).every(([k, v]) => labels[k] === v));
+    if (!selected) return o;
+    const spec = d.spec.template.spec as Deployment["spec"]["template"]["spec"] & { readinessGates?: Array<{ conditionType: string }> };
+    spec.readinessGates = [...(spec.readinessGates ?? []).filter((g) => g.conditionType !== NEG_READINESS_GATE), { conditionType: NEG_READINESS_GATE }];
+    return d as unknown as KubeObject;
+  });
+}
+
+function deploymentDone(d: Deployment): boolean {
+  const replicas = d.spec.replicas ?? 1;
+  const s = d.status;
+  return !!s && (s.observedGeneration ?? 0) >= (d.metadata.generation ?? 1) && s.updatedReplicas === replicas
+    && s.availableReplicas === replicas && s.replicas === replicas;
+}
+
+function podReady(p: Pod): boolean {
+  return p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
+}
+
+async function answers(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+    await res.arrayBuffer();
+    return res.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Applies scenario objects as startPlayground does (everything but load balancers, then those once
+ * the pods exist) and waits until every Deployment rolled out, every pod of `namespace` is Ready
+ * (readiness gates included) and every load balancer's front door answers 200.
+ */
+export async function deployAndWait(c: Controllers, objects: KubeObject[], namespace: string, timeoutMs = 90_000): Promise<Record<string, string>> {
+  const client = c.client as HttpClusterClient;
+  for (const ns of new Set(objects.map((o) => o.metadata.namespace).filter((n): n is string => !!n))) {
+    const existing = await client.get({ group: "", version: "v1", plural: "namespaces" }, undefined, ns);
+    if (!existing) await client.create({ group: "", version: "v1", plural: "namespaces" }, { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });
+    await ensureDefaultServiceAccount(client, ns);
+  }
+  const wantedPods = objects.reduce((n, o) => n + (o.kind === "Deployment" ? ((o as Deployment).spec.replicas ?? 1) : 0), 0);
+  const inNs = () => [...c.workloads.pods.values()].filter((p) => p.metadata.namespace === namespace && !p.metadata.deletionTimestamp);
+  await applyScenario(c.client, objects.filter((o) => o.kind !== "Namespace"), () => inNs().length >= wantedPods, timeoutMs);
+  const expected = loadBalancerKeys(objects);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const deployments = [...c.workloads.deployments.values()].filter((d) => d.metadata.namespace === namespace);
+    const lbs = c.gke.loadBalancers();
+    if (deployments.length > 0 && deployments.every(deploymentDone) && inNs().every(podReady) && expected.every((k) => lbs[k])) {
+      const ok = await Promise.all(expected.map((k) => answers(lbs[k]!)));
+      if (ok.every(Boolean)) return lbs;
+    }
+    if (Date.now() > deadline) {
+      const pending = deployments.filter((d) => !deploymentDone(d)).map((d) => d.metadata.name);
+      const notReady = inNs().filter((p) => !podReady(p)).map((p) => `${p.metadata.name}: ${JSON.stringify(p.status?.conditions ?? [])}`);
+      throw new Error(`not ready in time: deployments ${pending.join(", ") || "done"}; pods not Ready: ${notReady.slice(0, 3).join(" | ") || "none"}; load balancers missing: ${expected.filter((k) => !lbs[k]).join(", ") || "none"}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
