@@ -41,7 +41,7 @@ export interface Controllers {
 export interface ControllerOptions {
   client: HttpClusterClient;
   speed?: number;
-  /** Start the Telepresence traffic-manager simulation too (installed as `telepresence helm install` would). */
+  /** Start the Telepresence traffic-manager controller too (not installed: see withoutWebhookRegistrations). */
   telepresence?: boolean;
   log?: (message: string) => void;
 }
@@ -74,7 +74,7 @@ export async function startControllers(options: ControllerOptions): Promise<Cont
     stops.push(() => gke.stop());
     let telepresence: Telepresence | undefined;
     if (options.telepresence) {
-      telepresence = await startTelepresence({ client, images, speed, install: true, log });
+      telepresence = await startTelepresence({ client, images, speed, install: false, log });
       stops.push(() => telepresence!.stop());
     }
     return { client, kubelet, workloads, gke, images, health, telepresence, stop: stopAll };
@@ -159,4 +159,29 @@ export async function deployAndWait(c: Controllers, objects: KubeObject[], names
     }
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/**
+ * The client, except that creating a MutatingWebhookConfiguration is skipped (reported through
+ * `skipped`, and answered with the object as sent). Registered on the real kube-apiserver, the
+ * traffic-manager's webhook would make it call the agent-injector Service's cluster address on every
+ * pod CREATE / DELETE: an address that exists only inside the playground, so the real server would
+ * dial out of the machine. The playground injects through its in-process admission hook instead.
+ */
+export function withoutWebhookRegistrations(client: ClusterClient, skipped: (object: KubeObject) => void): ClusterClient {
+  return new Proxy(client, {
+    get(target, prop, receiver) {
+      if (prop === "create") {
+        return async <T extends KubeObject>(res: { plural: string }, object: T): Promise<T> => {
+          if (res.plural === "mutatingwebhookconfigurations" || res.plural === "validatingwebhookconfigurations") {
+            skipped(object);
+            return object;
+          }
+          return target.create(res as never, object);
+        };
+      }
+      const v = Reflect.get(target, prop, receiver) as unknown;
+      return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
 }

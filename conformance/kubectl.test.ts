@@ -45,6 +45,9 @@ spec:
   ports: [{name: http, port: 8080, targetPort: http}]
 `;
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- kubectl's JSON documents, read by path in assertions
+type Doc = Record<string, any>;
+
 interface Side {
   name: "real" | "playground";
   kubeconfig: string;
@@ -83,7 +86,7 @@ async function onBoth<T>(fn: (s: Side) => Promise<T>): Promise<{ real: T; playgr
   return { real: r!, playground: p! };
 }
 
-async function json(s: Side, what: string): Promise<Record<string, any>> {
+async function json(s: Side, what: string): Promise<Doc> {
   const r = await s.k(["get", what, "-o", "json"]);
   expect(r.code, `${s.name}: ${r.stderr}`).toBe(0);
   return JSON.parse(r.stdout);
@@ -104,7 +107,7 @@ describe.skipIf(!hasKubectl)("kubectl against the real kube-apiserver and the pl
     expect(objs.real.spec.template.spec.containers[0].image).toBe("switchboard/demo-app:1.5.0");
     expect(objs.playground.spec.template.spec.containers[0].image).toBe("switchboard/demo-app:1.5.0");
     // The defaults the real server fills in are what the app reads back.
-    const pick = (d: Record<string, any>) => ({ strategy: d.spec.strategy, revisionHistoryLimit: d.spec.revisionHistoryLimit, progressDeadlineSeconds: d.spec.progressDeadlineSeconds,
+    const pick = (d: Doc) => ({ strategy: d.spec.strategy, revisionHistoryLimit: d.spec.revisionHistoryLimit, progressDeadlineSeconds: d.spec.progressDeadlineSeconds,
       container: { imagePullPolicy: d.spec.template.spec.containers[0].imagePullPolicy, terminationMessagePath: d.spec.template.spec.containers[0].terminationMessagePath, protocol: d.spec.template.spec.containers[0].ports[0].protocol },
       pod: { restartPolicy: d.spec.template.spec.restartPolicy, dnsPolicy: d.spec.template.spec.dnsPolicy, schedulerName: d.spec.template.spec.schedulerName, terminationGracePeriodSeconds: d.spec.template.spec.terminationGracePeriodSeconds } });
     expect(pick(objs.playground)).toEqual(pick(objs.real));
@@ -131,7 +134,7 @@ describe.skipIf(!hasKubectl)("kubectl against the real kube-apiserver and the pl
       '{"spec":{"template":{"spec":{"containers":[{"name":"sidecar","env":[{"name":"HEALTH_PATH","value":"/ready"}]}]}}}}']));
     expect([strategic.real.code, strategic.playground.code], strategic.playground.stderr).toEqual([0, 0]);
     const a = await onBoth((s) => json(s, "deployment/web"));
-    const names = (d: Record<string, any>) => d.spec.template.spec.containers.map((c: { name: string; env?: unknown }) => [c.name, c.env ?? null]);
+    const names = (d: Doc) => d.spec.template.spec.containers.map((c: { name: string; env?: unknown }) => [c.name, c.env ?? null]);
     expect(names(a.real)).toEqual([["app", null], ["sidecar", [{ name: "HEALTH_PATH", value: "/ready" }]]]);
     expect(names(a.playground)).toEqual(names(a.real));
 

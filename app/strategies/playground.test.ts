@@ -122,6 +122,7 @@ describe.skipIf(!present)("strategies against the playground (skipped: playgroun
     { name: "api: sidecar", req: { strategy: "sidecar", service: "api", sidecar: { image: "switchboard/health-sidecar" } }, kinds: ["Deployment", "BackendConfig", "Service"] },
     { name: "api: dedicated-port", req: { strategy: "dedicated-port", service: "api", dedicatedPort: { port: 8081 } }, kinds: ["Deployment", "BackendConfig", "Service"] },
     { name: "shop: sidecar (HealthCheckPolicy)", req: { strategy: "sidecar", service: "shop", sidecar: { image: "switchboard/health-sidecar" } }, kinds: ["Deployment", "HealthCheckPolicy"] },
+    { name: "shop: dedicated-port (HealthCheckPolicy)", req: { strategy: "dedicated-port", service: "shop", dedicatedPort: { port: 8081 } }, kinds: ["Deployment", "HealthCheckPolicy"] },
   ];
 
   for (const c of cases) {
