@@ -318,8 +318,15 @@ export async function etcdRevision(etcdUrl: string): Promise<number> {
   return Number(r.header.revision);
 }
 
-/** Compacts etcd's history up to its current revision: older resourceVersions are gone (410). */
+/**
+ * Compacts etcd's history so that every resourceVersion handed out so far is gone (410 on resume).
+ * A watch from resourceVersion V starts at revision V+1 and compaction at R keeps R, so two writes
+ * outside the API server's keys (/registry) come first: everything before them is then compacted.
+ */
 export async function etcdCompact(etcdUrl: string): Promise<number> {
+  for (let i = 0; i < 2; i++) {
+    await etcdCall(etcdUrl, "/v3/kv/put", { key: Buffer.from("/switchboard-conformance/bump").toString("base64"), value: Buffer.from(String(i)).toString("base64") });
+  }
   const rev = await etcdRevision(etcdUrl);
   await etcdCall(etcdUrl, "/v3/kv/compaction", { revision: String(rev), physical: true });
   return rev;

@@ -3,11 +3,14 @@
 //   --web       serve in the browser even where Electron could run
 //   --no-open   do not open the system browser (also skipped when $CI is set)
 //   --port N    browser host port (default: a random free one)
+//   --playground  also start the built-in simulated GKE cluster (it starts by itself when no
+//               kubeconfig context exists), shown as context "playground"
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { createCore } from "../app/core/core.ts";
+import { playgroundReason, startEmbeddedPlayground, type EmbeddedPlayground } from "./common/embedded-playground.ts";
 import { findElectronBinary, hasDisplay } from "./common/electron-binary.ts";
 import { startWebHost } from "./web/server.ts";
 
@@ -18,6 +21,7 @@ const { values, positionals } = parseArgs({
     web: { type: "boolean", default: false },
     "no-open": { type: "boolean", default: false },
     port: { type: "string" },
+    playground: { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
   },
   allowPositionals: true,
@@ -25,7 +29,7 @@ const { values, positionals } = parseArgs({
 });
 
 if (values.help) {
-  process.stdout.write("usage: npm start -- [--web] [--no-open] [--port N]\n");
+  process.stdout.write("usage: npm start -- [--web] [--no-open] [--port N] [--playground]\n");
   process.exit(0);
 }
 
@@ -54,7 +58,8 @@ function runElectron(binary: string) {
   const env = { ...process.env };
   // Set by some tools; it would make the binary a plain Node and ignore our app.
   delete env.ELECTRON_RUN_AS_NODE;
-  const child = spawn(binary, [root, ...positionals], { stdio: "inherit", env });
+  // The Electron main process starts the playground itself (main/electron/main.ts) when asked or needed.
+  const child = spawn(binary, [root, ...(values.playground ? ["--playground"] : []), ...positionals], { stdio: "inherit", env });
   const forward = (signal: NodeJS.Signals) => () => {
     if (child.exitCode === null) child.kill(signal);
   };
@@ -68,12 +73,24 @@ function runElectron(binary: string) {
 }
 
 async function runBrowserHost(reason: string | null) {
-  const core = createCore({ host: "browser" });
+  let embedded: EmbeddedPlayground | null = null;
+  const why = playgroundReason(values.playground);
+  if (why) {
+    process.stdout.write(`Starting the playground, a simulated GKE cluster (${why})…\n`);
+    try {
+      embedded = await startEmbeddedPlayground();
+    } catch (error) {
+      process.stderr.write(`switchboard: could not start the playground: ${(error as Error).message}\n`);
+      process.exit(1);
+    }
+  }
+  const core = createCore({ host: "browser", ...embedded?.coreOptions });
   let host;
   try {
     host = await startWebHost({ core, rendererDir: path.join(root, "out", "renderer"), port });
   } catch (error) {
     await core.close();
+    await embedded?.stop();
     const code = (error as NodeJS.ErrnoException).code;
     process.stderr.write(
       code === "EADDRINUSE"
@@ -94,6 +111,7 @@ async function runBrowserHost(reason: string | null) {
     stopping = true;
     await host.close();
     await core.close();
+    await embedded?.stop();
     process.stdout.write("Switchboard stopped.\n");
     process.exit(0);
   };

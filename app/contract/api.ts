@@ -5,6 +5,7 @@ import { z } from "zod";
 import type { ErrorValue } from "./errors.ts";
 import type { Finding, ServiceView, TelepresenceView } from "./model.ts";
 import type { Result } from "./result.ts";
+import { interceptMethods, type InterceptEvent, type InterceptMethodOutputs } from "./intercepts.ts";
 
 export const CONTRACT_VERSION = 1;
 
@@ -24,6 +25,8 @@ export const methods = {
   "services.list": { input: z.object({}).strict() },
   /** One service in full: its view, findings, pods and health timeline. */
   "services.get": { input: z.object({ namespace: name, name: name }).strict() },
+  /** Click-to-intercept (intercepts.ts). */
+  ...interceptMethods,
 } as const;
 
 export type MethodName = keyof typeof methods;
@@ -57,6 +60,8 @@ export interface ContextInfo {
    * kubeconfig's cluster name.
    */
   gke: { project: string | null; location: string | null; cluster: string } | null;
+  /** Shown next to the name when set by the host, e.g. "Playground — a simulated GKE cluster". */
+  label?: string;
 }
 
 export interface ContextsView {
@@ -85,7 +90,7 @@ export interface NamespaceList {
 }
 
 /** What each method answers. */
-export interface MethodOutputs {
+export interface MethodOutputs extends InterceptMethodOutputs {
   "app.info": AppInfo;
   "contexts.list": ContextsView;
   "session.select": ConnectionState;
@@ -169,7 +174,9 @@ export type SwitchboardEvent =
   | { type: "services"; context: string; namespace: string; reset: boolean; upserts: ServiceSummary[]; removed: string[] }
   /** A service's full detail changed (only for services a UI asked about with services.get). */
   | { type: "service"; detail: ServiceDetail }
-  | { type: "health-source"; healthSource: HealthSource };
+  | { type: "health-source"; healthSource: HealthSource }
+  /** Telepresence state and intercept progress (intercepts.ts). */
+  | InterceptEvent;
 
 export type EventListener = (events: SwitchboardEvent[]) => void;
 

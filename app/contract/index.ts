@@ -3,3 +3,4 @@ export * from "./errors.ts";
 export * from "./result.ts";
 export * from "./validate.ts";
 export * from "./model.ts";
+export * from "./intercepts.ts";

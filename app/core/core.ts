@@ -10,6 +10,8 @@ import type {
   EventListener,
   MethodInput,
   NamespaceList,
+  ServiceDetail,
+  ServicesState,
   SwitchboardApi,
 } from "../contract/api.ts";
 import { CONTRACT_VERSION } from "../contract/api.ts";
@@ -23,8 +25,10 @@ import {
   type KubeconfigLocation,
   type MergedKubeconfig,
 } from "../kube/kubeconfig.ts";
-import { listNamespaces } from "./cluster-probe.ts";
+import { computeSettingsFromEnv, type ComputeSettings } from "./endpoint-health.ts";
 import { createEventBatcher } from "./event-batcher.ts";
+import { LiveSession, type SessionTuning } from "./live-session.ts";
+import { createIntercepts } from "./intercepts.ts";
 
 export interface CoreOptions {
   host: AppInfo["host"];
@@ -42,6 +46,24 @@ export interface CoreOptions {
   watch?: boolean;
   /** Where unexpected errors are logged (never sent over the wire with their stack). */
   log?: (message: string, error?: unknown) => void;
+  /** The telepresence program (a setting, the embedded playground's); default: env SWITCHBOARD_TELEPRESENCE, else PATH. */
+  telepresencePath?: string | null;
+  /** Telepresence status poll interval (0: off). */
+  telepresencePollMs?: number;
+  /**
+   * Compute API for endpoint health (gke-neg.md §8): base URL, fixed token, project. Default from the
+   * environment (SWITCHBOARD_COMPUTE_API, SWITCHBOARD_COMPUTE_TOKEN, SWITCHBOARD_PROJECT); the project
+   * otherwise comes from a gke_<project>_<location>_<cluster> context name; credentials from ADC.
+   */
+  compute?: ComputeSettings;
+  /** Per-context Compute API settings that win over `compute` (the embedded playground's emulation). */
+  contextCompute?: Record<string, ComputeSettings>;
+  /** Words shown next to a context's name, e.g. {playground: "Playground — a simulated GKE cluster"}. */
+  contextLabels?: Record<string, string>;
+  /** Context to connect to at start instead of the kubeconfig's current-context. */
+  startContext?: string;
+  /** Session knobs (coalescing window, back-off) for tests and benchmarks. */
+  session?: SessionTuning;
 }
 
 export type Core = SwitchboardApi & {
@@ -77,6 +99,24 @@ export function createCore(options: CoreOptions): Core {
   let attempt = 0;
   let inFlight: Promise<void> | null = null;
   let closed = false;
+  /** The selected context's cluster session and service views (live-session.ts). */
+  let live: LiveSession | null = null;
+  const envCompute = { ...computeSettingsFromEnv(env), ...options.compute };
+
+  /** Compute API settings of a context: its own (playground), else the global ones + the GKE project of its name. */
+  function computeFor(context: string): ComputeSettings {
+    const own = options.contextCompute?.[context];
+    if (own) return own;
+    const project = envCompute.project ?? contexts.contexts.find((c) => c.name === context)?.gke?.project ?? undefined;
+    return { ...envCompute, ...(project ? { project } : {}) };
+  }
+
+  function labelled(view: ContextsView): ContextsView {
+    const labels = options.contextLabels;
+    if (!labels) return view;
+    return { ...view, contexts: view.contexts.map((c) => (labels[c.name] ? { ...c, label: labels[c.name] } : c)) };
+  }
+  contexts = labelled(contexts);
 
   function state(phase: ConnectionPhase, context: string | null, namespace: string | null, error: ErrorValue | null): ConnectionState {
     return { phase, context, namespace, since: new Date().toISOString(), error };
@@ -99,23 +139,34 @@ export function createCore(options: CoreOptions): Core {
   /** Starts connecting to `context`; resolves when the attempt has settled (never rejects). */
   function connect(context: string, namespace: string | null, phase: "connecting" | "reconnecting"): Promise<void> {
     const id = ++attempt;
+    live?.close();
+    live = null;
     setConnection(state(phase, context, namespace, null));
     if (phase === "connecting") setNamespaces([]);
-    const run = async () => {
-      try {
-        const kc = clientConfigFor(merged, context);
-        const list = await listNamespaces(kc, { timeoutMs, pathEnv: env.PATH });
-        if (id !== attempt || closed) return;
-        setNamespaces(list);
-        setConnection(state("connected", context, connection.namespace, null));
-      } catch (error) {
-        if (id !== attempt || closed) return;
-        const value = toErrorValue(error);
-        if (value.code === "internal") log(`connecting to ${context} failed unexpectedly`, error);
-        setConnection(state("error", context, connection.namespace, value));
-      }
-    };
-    const promise = run();
+    // A ClusterSession per context (app/kube): watches per kind, so a user with namespace-only RBAC is
+    // connected and forbidden / not-installed kinds are reported per kind (live-session.ts).
+    const session = new LiveSession({
+      merged,
+      context,
+      namespace: namespace ?? contextNamespace(context),
+      phase,
+      env,
+      compute: computeFor(context),
+      tuning: { requestTimeoutMs: timeoutMs, ...options.session },
+      telepresence: intercepts.telepresenceFacts(),
+      onConnection: (next) => {
+        if (id === attempt && !closed) setConnection(next);
+      },
+      onNamespaces: (list) => {
+        if (id === attempt && !closed) setNamespaces(list);
+      },
+      emit: (event) => {
+        if (id === attempt && !closed) events.emit(event);
+      },
+      log,
+    });
+    live = session;
+    const promise = session.settled;
     inFlight = promise;
     void promise.finally(() => {
       if (inFlight === promise) inFlight = null;
@@ -131,7 +182,7 @@ export function createCore(options: CoreOptions): Core {
     if (closed) return;
     const previous = merged;
     merged = loadKubeconfig(location.paths);
-    const next = toContextsView(merged, location);
+    const next = labelled(toContextsView(merged, location));
     if (JSON.stringify(next) !== JSON.stringify(contexts)) {
       contexts = next;
       events.emit({ type: "contexts", contexts });
@@ -162,6 +213,34 @@ export function createCore(options: CoreOptions): Core {
 
   const stopWatching = options.watch === false ? () => undefined : watchKubeconfig(location.paths, reloadKubeconfig);
 
+  // Click-to-intercept (app/core/intercepts.ts). The read side can put `intercepts.telepresenceFacts()`
+  // into its snapshot and re-derive on `intercepts.onFactsChanged`.
+  const intercepts = createIntercepts({
+    env,
+    telepresencePath: options.telepresencePath,
+    session: () => ({ context: connection.context, namespace: connection.namespace }),
+    kubeconfigFiles: location.origin === "explicit" ? location.paths : [],
+    serviceDetail: async (namespace, name) => {
+      const get = (core as Partial<Core>)["services.get"];
+      return get ? get.call(core, { namespace, name }) : null;
+    },
+    emit: (event) => events.emit(event),
+    pollMs: options.telepresencePollMs,
+    log,
+  });
+  // The read side: Telepresence's facts (intercepts, versions) go into the GKE model's snapshot.
+  intercepts.onFactsChanged(() => live?.setTelepresence(intercepts.telepresenceFacts()));
+  let wasConnected = false;
+  events.subscribe((batch) => {
+    for (const event of batch) {
+      if (event.type !== "connection") continue;
+      const now = event.connection.phase === "connected";
+      // Back after a drop or sleep (or a new session): re-check what Telepresence still holds.
+      if (now && !wasConnected) intercepts.sessionChanged();
+      wasConnected = now;
+    }
+  });
+
   const core: Core = {
     async "app.info"() {
       return {
@@ -191,9 +270,12 @@ export function createCore(options: CoreOptions): Core {
         );
       }
       const namespace = input.namespace ?? (input.context === connection.context ? connection.namespace : null) ?? contextNamespace(input.context);
-      // Same context, healthy connection: only the namespace changes, no new round trip.
-      if (input.context === connection.context && (connection.phase === "connected" || connection.phase === "connecting" || connection.phase === "reconnecting")) {
-        if (namespace !== connection.namespace) setConnection({ ...connection, namespace, since: connection.since });
+      // Same context, healthy connection: only the namespace changes (same session, new watches).
+      if (live && input.context === connection.context && (connection.phase === "connected" || connection.phase === "connecting" || connection.phase === "reconnecting")) {
+        if (namespace !== connection.namespace) {
+          live.setNamespace(namespace);
+          inFlight = live.settled;
+        }
         return connection;
       }
       void connect(input.context, namespace, "connecting");
@@ -214,6 +296,22 @@ export function createCore(options: CoreOptions): Core {
       return connection;
     },
 
+    async "services.list"(): Promise<ServicesState> {
+      requireOpen();
+      if (!live) {
+        throw new SwitchboardError("context-not-found", "No context is selected, so there are no services to list.", "Pick a context in the sidebar first.");
+      }
+      return live.list();
+    },
+
+    async "services.get"(input: MethodInput<"services.get">): Promise<ServiceDetail> {
+      requireOpen();
+      if (!live) {
+        throw new SwitchboardError("context-not-found", "No context is selected, so there is no service to show.", "Pick a context in the sidebar first.");
+      }
+      return live.get(input.namespace, input.name);
+    },
+
     async "namespaces.list"(): Promise<NamespaceList> {
       requireOpen();
       if (inFlight) await inFlight;
@@ -225,6 +323,8 @@ export function createCore(options: CoreOptions): Core {
       throw new SwitchboardError("unreachable", `Not connected to "${connection.context}".`, "Reconnect from the status bar.");
     },
 
+    ...intercepts.methods,
+
     subscribe(listener: EventListener) {
       return events.subscribe(listener);
     },
@@ -232,14 +332,18 @@ export function createCore(options: CoreOptions): Core {
     async close() {
       closed = true;
       attempt++;
+      live?.close();
+      live = null;
       stopWatching();
+      await intercepts.close();
       events.close();
       if (inFlight) await inFlight.catch(() => undefined);
     },
   };
 
-  if (options.autoConnect !== false && contexts.currentContext && merged.contexts.has(contexts.currentContext)) {
-    void connect(contexts.currentContext, contextNamespace(contexts.currentContext), "connecting");
+  const startContext = options.startContext ?? contexts.currentContext;
+  if (options.autoConnect !== false && startContext && merged.contexts.has(startContext)) {
+    void connect(startContext, contextNamespace(startContext), "connecting");
   }
   return core;
 }

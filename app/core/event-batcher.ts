@@ -2,6 +2,8 @@
 // is delivered as one array, so a burst of changes costs the UI one render and the host one message.
 // Within a window, a newer event with the same key replaces the older one (for the current kinds,
 // which each carry a whole state, only the latest matters); order of first appearance is kept.
+// Two kinds are not whole states: `services` carries changed rows, so deltas of one list within a
+// window are merged into one (a reset starts the list over); `service` is keyed per service.
 import type { EventListener, SwitchboardEvent } from "../contract/api.ts";
 
 export interface EventBatcher {
@@ -13,7 +15,28 @@ export interface EventBatcher {
 }
 
 export function eventKey(event: SwitchboardEvent): string {
+  if (event.type === "service") return `service:${event.detail.summary.key}`;
+  // Progress steps are a sequence, not a state: keep each step (a newer "waiting" tick replaces the last).
+  if (event.type === "intercept-progress") return `${event.type}:${event.progress.action}:${event.progress.step}:${event.progress.status}`;
   return event.type;
+}
+
+type ServicesEvent = Extract<SwitchboardEvent, { type: "services" }>;
+
+/** `later` applied on top of `earlier` (same list): one delta saying both. */
+export function mergeServices(earlier: ServicesEvent, later: ServicesEvent): ServicesEvent {
+  if (later.reset || earlier.context !== later.context || earlier.namespace !== later.namespace) return later;
+  const upserts = new Map(earlier.upserts.map((row) => [row.key, row]));
+  const removed = new Set(earlier.removed);
+  for (const key of later.removed) {
+    upserts.delete(key);
+    removed.add(key);
+  }
+  for (const row of later.upserts) {
+    removed.delete(row.key);
+    upserts.set(row.key, row);
+  }
+  return { ...earlier, upserts: [...upserts.values()], removed: [...removed] };
 }
 
 export function createEventBatcher(windowMs = 20, onListenerError: (error: unknown) => void = () => undefined): EventBatcher {
@@ -42,8 +65,9 @@ export function createEventBatcher(windowMs = 20, onListenerError: (error: unkno
     emit(event) {
       if (closed) return;
       const key = eventKey(event);
+      const previous = pending.get(key);
       pending.delete(key); // re-insert so the batch order follows the latest change
-      pending.set(key, event);
+      pending.set(key, previous?.type === "services" && event.type === "services" ? mergeServices(previous, event) : event);
       timer ??= setTimeout(flush, windowMs);
     },
     subscribe(listener) {

@@ -78,6 +78,10 @@ export function kubeConfigForContext(merged: KubeConfig, context: string): KubeC
   return kc;
 }
 
+function cancelledError(): Error {
+  return Object.assign(new Error("The request was cancelled."), { code: "ABORT_ERR" });
+}
+
 function timeoutError(ms: number): Error {
   return Object.assign(new Error(`no answer within ${ms} ms`), { code: "ETIMEDOUT" });
 }
@@ -174,21 +178,24 @@ export class KubeClient {
       const req = mod.request(url, { method, headers, agent });
       // Cancellation by hand rather than http.request's `signal`: that one destroys the response
       // stream with an AbortError nobody may be listening for any more (an uncaught exception).
-      if (signal) {
-        const onAbort = () => req.destroy(Object.assign(new Error("The request was cancelled."), { code: "ABORT_ERR" }));
-        if (signal.aborted) queueMicrotask(onAbort);
-        else {
-          signal.addEventListener("abort", onAbort, { once: true });
-          req.on("close", () => signal.removeEventListener("abort", onAbort));
-        }
-      }
+      // This listener only covers the time until the response headers; request() and watch() handle
+      // cancellation of the body themselves.
+      const onAbort = () => req.destroy(cancelledError());
+      if (signal?.aborted) queueMicrotask(onAbort);
+      else signal?.addEventListener("abort", onAbort, { once: true });
       const timer = setTimeout(() => req.destroy(timeoutError(timeoutMs)), timeoutMs);
-      req.on("response", (res) => {
+      const settle = () => {
         clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+      };
+      req.on("response", (res) => {
+        settle();
+        // Late errors (after the caller settled) must not become uncaught exceptions.
+        res.on("error", () => undefined);
         resolve({ res, req });
       });
       req.on("error", (err) => {
-        clearTimeout(timer);
+        settle();
         reject(classifyNetworkError(err, ctx));
       });
       req.end(body);
@@ -210,20 +217,27 @@ export class KubeClient {
     const url = this.#url(options.path, options.query);
     const { res, req } = await this.#send(options.method ?? "GET", url, body, options.contentType, timeoutMs, ctx, options.signal);
     // The body must also arrive within the deadline (a server can stall mid-body).
+    const signal = options.signal;
     const text = await new Promise<string>((resolve, reject) => {
       const chunks: Buffer[] = [];
       const timer = setTimeout(() => req.destroy(timeoutError(timeoutMs)), timeoutMs);
+      const onAbort = () => req.destroy(cancelledError());
+      signal?.addEventListener("abort", onAbort, { once: true });
+      const settle = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+      };
       res.on("data", (c: Buffer) => chunks.push(c));
       res.on("end", () => {
-        clearTimeout(timer);
+        settle();
         resolve(Buffer.concat(chunks).toString("utf8"));
       });
       res.on("error", (err) => {
-        clearTimeout(timer);
+        settle();
         reject(classifyNetworkError(err, ctx));
       });
       req.on("error", (err) => {
-        clearTimeout(timer);
+        settle();
         reject(classifyNetworkError(err, ctx));
       });
     });

@@ -1,7 +1,7 @@
 // The operation journal: one JSON file per operation in a directory the host gives us, rewritten
 // atomically (temp file, fsync, rename, fsync of the directory) BEFORE each step runs and after it
 // lands, so a crash at any point leaves a record saying what may have changed and what it was before.
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import type { OperationRecord } from "./types.ts";
@@ -48,6 +48,41 @@ export class Journal {
         closeSync(dfd);
       }
     }
+  }
+
+  /** The pid of another live process working on this operation, or null. */
+  holder(id: string): number | null {
+    let pid: number;
+    try {
+      pid = Number(readFileSync(`${this.path(id)}.lock`, "utf8"));
+    } catch {
+      return null;
+    }
+    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return null;
+    try {
+      process.kill(pid, 0); // signal 0: "does it exist"
+      return pid;
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code === "EPERM" ? pid : null;
+    }
+  }
+
+  /**
+   * Marks the operation as worked on by this process (two app windows must not apply and roll back the
+   * same operation at once). A lock left by a dead process (a crash) is taken over. Returns the release.
+   */
+  lock(id: string): (() => void) | { heldBy: number } {
+    const file = `${this.path(id)}.lock`;
+    const other = this.holder(id);
+    if (other !== null) return { heldBy: other };
+    const fd = openSync(file, "w", 0o600);
+    try {
+      writeSync(fd, String(process.pid));
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    return () => rmSync(file, { force: true });
   }
 
   read(id: string): OperationRecord | null {

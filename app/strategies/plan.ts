@@ -73,8 +73,12 @@ function refuse(reason: string, references: string[] = []): never {
 
 const clone = <T>(x: T): T => structuredClone(x);
 
-function asKube(o: unknown): KubeObject {
-  return clone(o) as KubeObject;
+/** A copy with kind and apiVersion filled in (list items from a watch cache may lack them). */
+function asKube(o: unknown, kind: ObjectKey["kind"], apiVersion: string): KubeObject {
+  const out = clone(o) as KubeObject;
+  out.apiVersion ??= apiVersion;
+  out.kind ??= kind;
+  return out;
 }
 
 function key(kind: ObjectKey["kind"], apiVersion: string, namespace: string, name: string): ObjectKey {
@@ -237,7 +241,7 @@ function planBackendConfig(ctx: Ctx, hc: HealthCheckView, setting: CheckSetting)
   }
 
   if (reuse && existing) {
-    const before = asKube(existing);
+    const before = asKube(existing, "BackendConfig", BACKENDCONFIG_API);
     const after = clone(before);
     (after as { spec?: Record<string, unknown> }).spec = { ...(before.spec as Record<string, unknown> | undefined), healthCheck };
     const k = key("BackendConfig", existing.apiVersion ?? BACKENDCONFIG_API, namespace, existing.metadata.name ?? "");
@@ -276,7 +280,7 @@ function planAnnotation(ctx: Ctx, bcName: string): void {
   const matched = ctx.port.backendConfig?.matchedBy;
   const entry = matched === "port-number" ? String(port.port) : (port.name ?? String(port.port));
   const next = { ...value, ports: { ...(value.ports ?? {}), [entry]: bcName } };
-  const before = asKube(service);
+  const before = asKube(service, "Service", "v1");
   const after = clone(before);
   after.metadata.annotations = { ...(after.metadata.annotations ?? {}), [BACKEND_CONFIG_ANNOTATION]: JSON.stringify(next) };
   const k = key("Service", "v1", namespace, service.metadata?.name ?? "");
@@ -309,7 +313,7 @@ function planPolicy(ctx: Ctx, hc: HealthCheckView, setting: CheckSetting): strin
   // Exactly `type` + the matching block (gke-neg.md §7).
   const config = { type, [BLOCK_OF[type]!]: block };
   if (existing) {
-    const before = asKube(existing);
+    const before = asKube(existing, "HealthCheckPolicy", HEALTHCHECKPOLICY_API);
     const after = clone(before);
     const spec = (after as { spec?: Record<string, unknown> }).spec ?? {};
     (after as { spec?: Record<string, unknown> }).spec = { ...spec, default: { ...oldDefault, config } };
@@ -409,7 +413,7 @@ function planSidecar(ctx: Ctx, req: PlanRequest, hcs: HealthCheckView[]): PlanTa
   // Port names are unique in a pod (≤ 15 characters).
   const portName = declaredPortNames(containers).has("sb-health") ? `sb-health-${port}`.slice(0, 15) : "sb-health";
   const container = sidecarContainer(image, port, path, name, portName);
-  const before = asKube(dep);
+  const before = asKube(dep, "Deployment", "apps/v1");
   const after = clone(before);
   const spec = (after as unknown as Deployment).spec!.template.spec!;
   spec.containers = [...spec.containers, container];
@@ -474,7 +478,7 @@ function planDedicatedPort(ctx: Ctx, req: PlanRequest, hcs: HealthCheckView[]): 
       if (opts.portName) refuse(`A port named "${portName}" already exists in the pod template.`);
       portName = `health-${opts.port}`.slice(0, 15);
     }
-    const before = asKube(dep);
+    const before = asKube(dep, "Deployment", "apps/v1");
     const after = clone(before);
     const c = (after as unknown as Deployment).spec!.template.spec!.containers[idx]!;
     c.ports = [...(c.ports ?? []), { name: portName, containerPort: opts.port, protocol: "TCP" }];

@@ -277,6 +277,11 @@ describe.skipIf(!present)("strategies against the playground (skipped: playgroun
         });
         child.on("exit", (code) => reject(new Error(`child exited (${code}) before the first step: ${out}${err}`)));
       });
+      // While the applying process lives, another one neither lists nor touches its operation.
+      const other = runner({ journalDir });
+      expect(other.pendingOperations()).toEqual([]);
+      const id0 = other.operations()[0]!.id;
+      await expect(other.rollback(id0)).rejects.toMatchObject({ code: "conflict", message: expect.stringContaining(`pid ${child.pid}`) });
       const exited = new Promise((resolve) => child.on("exit", (_c, sig) => resolve(sig)));
       child.kill("SIGKILL");
       expect(await exited).toBe("SIGKILL");
@@ -325,10 +330,16 @@ describe.skipIf(!present)("strategies against the playground (skipped: playgroun
   });
 
   it("the kubectl commands of a plan do the same change when run by hand", async () => {
+    // The commands carry the resourceVersion guard: plan on a settled Deployment (earlier tests'
+    // rollbacks may still be writing its status), as a user copying them would.
+    await kubectl("rollout", "status", "deployment/api", "--timeout=30s");
+    await new Promise((r) => setTimeout(r, 300));
     const plan = await planFor({ strategy: "sidecar", service: "api", sidecar: { image: "switchboard/health-sidecar" } });
     const keys = keysOf(plan);
     const before = await stateOf(keys);
-    await run("bash", ["-euo", "pipefail", "-c", plan.kubectlScript], { env: { ...process.env, KUBECONFIG: pg.kubeconfigPath } });
+    await run("bash", ["-euo", "pipefail", "-c", plan.kubectlScript], { env: { ...process.env, KUBECONFIG: pg.kubeconfigPath } }).catch((e: { stderr?: string }) => {
+      throw new Error(`the plan's kubectl script failed: ${e.stderr ?? String(e)}`);
+    });
     const after = await stateOf(keys);
     for (const c of plan.changes) {
       const k = keys.findIndex((x) => x.kind === c.object.kind && x.name === c.object.name);

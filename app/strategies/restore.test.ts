@@ -48,6 +48,17 @@ describe("judgeStep", () => {
   });
 });
 
+it("judges a Service by its annotations and labels only (its spec comes through client-node's typed API)", () => {
+  const svcBefore: KubeObject = { apiVersion: "v1", kind: "Service", metadata: { name: "api", namespace: "demo", resourceVersion: "5", annotations: { a: "1" } }, spec: { ports: [{ port: 80 }], trafficDistribution: "PreferClose" } };
+  const svcAfter: KubeObject = { ...structuredClone(svcBefore), metadata: { ...svcBefore.metadata, annotations: { a: "1", b: "2" } } };
+  const s: StepRecord = { ...step(), change: { ...step().change, object: { kind: "Service", apiVersion: "v1", namespace: "demo", name: "api" }, before: svcBefore, after: svcAfter, patch: guardedPatch(svcBefore, svcAfter) } };
+  // The typed client dropped a field it does not know: still "applied", and the undo leaves spec alone.
+  const current = { ...structuredClone(svcAfter), spec: { ports: [{ port: 80 }] } };
+  expect(judgeStep(s, current)).toBe("applied");
+  const ops = undoPatch(s, current)!;
+  expect(ops.filter((o) => o.op !== "test")).toEqual([{ op: "remove", path: "/metadata/annotations/b" }]);
+});
+
 describe("undoPatch", () => {
   it("restores spec, labels and annotations exactly, guarded by the current resourceVersion", () => {
     const current = withRv(after, "20");

@@ -9,11 +9,19 @@ import type { KubeObject, StepRecord } from "./types.ts";
 /** Written by controllers, not users: ignored when comparing, never restored (gke-neg.md §2 neg-status). */
 export const CONTROLLER_ANNOTATIONS = ["deployment.kubernetes.io/revision", "cloud.google.com/neg-status"];
 
+/**
+ * Strategies change only a Service's annotations, and its spec is read through client-node's typed API
+ * (which drops fields newer than the client): a Service's spec is left out of comparisons and undo.
+ */
+function specTracked(obj: KubeObject): boolean {
+  return obj.kind !== "Service";
+}
+
 function userView(obj: KubeObject): { spec: unknown; metadata: { labels: Record<string, string>; annotations: Record<string, string> } } {
   const r = restorable(obj);
   const annotations = { ...r.annotations };
   for (const a of CONTROLLER_ANNOTATIONS) delete annotations[a];
-  return { spec: structuredClone(r.spec), metadata: { labels: { ...r.labels }, annotations } };
+  return { spec: specTracked(obj) ? structuredClone(r.spec) : null, metadata: { labels: { ...r.labels }, annotations } };
 }
 
 export function sameUserState(a: KubeObject, b: KubeObject): boolean {
@@ -70,8 +78,10 @@ export function undoPatch(step: StepRecord, current: KubeObject, onlyOurs = fals
     }
   }
   const target = structuredClone(current);
-  if (parts.spec === null || parts.spec === undefined) delete (target as { spec?: unknown }).spec;
-  else (target as { spec?: unknown }).spec = parts.spec;
+  if (specTracked(before)) {
+    if (parts.spec === null || parts.spec === undefined) delete (target as { spec?: unknown }).spec;
+    else (target as { spec?: unknown }).spec = parts.spec;
+  }
   // Controller-owned annotations keep their current values.
   const annotations = { ...parts.metadata.annotations };
   for (const a of CONTROLLER_ANNOTATIONS) if (current.metadata.annotations?.[a] !== undefined) annotations[a] = current.metadata.annotations[a]!;

@@ -76,9 +76,25 @@ export class StrategyRunner {
     return this.journal.list();
   }
 
-  /** Operations a crash or a failed undo left half-way: offer to finish (resume) or roll back. */
+  /**
+   * Operations a crash or a failed undo left half-way: offer to finish (resume) or roll back. Those
+   * another live Switchboard process is working on right now are not listed.
+   */
   pendingOperations(): OperationRecord[] {
-    return this.journal.list().filter((r) => PENDING_STATES.has(r.state));
+    return this.journal.list().filter((r) => PENDING_STATES.has(r.state) && this.journal.holder(r.id) === null);
+  }
+
+  /** Runs `fn` holding the operation's lock (see Journal.lock). */
+  async #locked<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const lock = this.journal.lock(id);
+    if (typeof lock !== "function") {
+      throw new SwitchboardError("conflict", `Another Switchboard process (pid ${lock.heldBy}) is working on operation ${id} right now.`, "Wait for it to finish, or close the other window.", { operation: id, pid: lock.heldBy });
+    }
+    try {
+      return await fn();
+    } finally {
+      lock();
+    }
   }
 
   operation(id: string): OperationRecord {
@@ -120,12 +136,18 @@ export class StrategyRunner {
       }
     }
     this.#log(record, `Started applying "${plan.title}" to ${plan.service.namespace}/${plan.service.name}:${plan.service.port}.`);
-    this.journal.write(record);
-    return this.#run(record, options);
+    return this.#locked(record.id, async () => {
+      this.journal.write(record);
+      return this.#run(record, options);
+    });
   }
 
   /** Finishes an operation a crash interrupted (steps already applied are kept, the rest applied). */
-  async resume(id: string, options: ApplyOptions = {}): Promise<OperationRecord> {
+  resume(id: string, options: ApplyOptions = {}): Promise<OperationRecord> {
+    return this.#locked(id, () => this.#resume(id, options));
+  }
+
+  async #resume(id: string, options: ApplyOptions): Promise<OperationRecord> {
     const record = this.operation(id);
     if (record.state !== "applying") {
       throw new SwitchboardError("invalid-request", `Operation ${id} is ${record.state}; only an interrupted apply can be finished.`, record.state === "needs-attention" || record.state === "rolling-back" ? "Roll it back instead." : undefined);
@@ -230,7 +252,11 @@ export class StrategyRunner {
   }
 
   /** Undoes an applied, failed-half-way or interrupted operation (newest step first). */
-  async rollback(id: string, options: RollbackOptions = {}): Promise<OperationRecord> {
+  rollback(id: string, options: RollbackOptions = {}): Promise<OperationRecord> {
+    return this.#locked(id, () => this.#rollback(id, options));
+  }
+
+  async #rollback(id: string, options: RollbackOptions): Promise<OperationRecord> {
     const record = this.operation(id);
     if (record.state === "rolled-back" || record.state === "failed") return record;
     record.state = "rolling-back";

@@ -19,6 +19,7 @@ import {
   type MenuItemConstructorOptions,
 } from "electron";
 import { createCore, type Core } from "../../app/core/core.ts";
+import { playgroundReason, startEmbeddedPlayground, type EmbeddedPlayground } from "../common/embedded-playground.ts";
 import { SwitchboardError } from "../../app/contract/errors.ts";
 import { createDispatcher } from "../common/dispatcher.ts";
 import { EVENTS_CHANNEL, INVOKE_CHANNEL } from "../common/ipc.ts";
@@ -59,6 +60,7 @@ if (!app.requestSingleInstanceLock()) {
 }
 
 let core: Core | null = null;
+let embedded: EmbeddedPlayground | null = null;
 let mainWindow: BrowserWindow | null = null;
 
 async function start() {
@@ -72,7 +74,10 @@ async function start() {
   // The core is created only after this, so its first connection already sees the full PATH.
   await Promise.all([importLoginShellPath(process.env), app.whenReady()]);
 
-  core = createCore({ host: "electron" });
+  // No cluster configured, or --playground: the simulated GKE cluster, in this process.
+  const why = playgroundReason(process.argv.includes("--playground"));
+  embedded = why ? await startEmbeddedPlayground() : null;
+  core = createCore({ host: "electron", ...embedded?.coreOptions });
   const dispatch = createDispatcher(core);
   ipcMain.handle(INVOKE_CHANNEL, (event: IpcMainInvokeEvent, method: unknown, input: unknown) => {
     if (!isOurFrame(event)) {
@@ -101,7 +106,7 @@ async function start() {
     if (process.platform !== "darwin") app.quit();
   });
   app.on("before-quit", () => {
-    void core?.close();
+    void core?.close().finally(() => embedded?.stop());
   });
 }
 

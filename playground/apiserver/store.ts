@@ -147,8 +147,79 @@ function key(namespace: string | undefined, name: string): string {
   return namespace ? `${namespace}/${name}` : name;
 }
 
+/**
+ * Deep copy of a stored object. Objects here are JSON-shaped (plain objects, arrays, strings,
+ * numbers, booleans, null, undefined), and a hand-written walk of those is several times faster
+ * than structuredClone — the store copies on every write and for every watcher of every event, which
+ * dominated CPU at --scale 5000. Anything else (a Date, a Map, a class instance) goes through
+ * structuredClone, so the result is the same as before.
+ */
 function clone<T>(v: T): T {
-  return structuredClone(v);
+  return copy(v) as T;
+}
+
+function copy(v: unknown): unknown {
+  if (v === null || typeof v !== "object") return v;
+  if (Array.isArray(v)) {
+    const out = new Array<unknown>(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = copy(v[i]);
+    return out;
+  }
+  const proto = Object.getPrototypeOf(v);
+  if (proto !== Object.prototype && proto !== null) return structuredClone(v);
+  const out: Record<string, unknown> = {};
+  for (const k in v as Record<string, unknown>) out[k] = copy((v as Record<string, unknown>)[k]);
+  return out;
+}
+
+/**
+ * `JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b))` without building either string:
+ * key order does not matter, properties whose value is undefined count as absent (JSON drops them),
+ * and undefined array elements equal null (JSON writes them so).
+ */
+function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a === undefined || b === undefined) return false;
+  if (a === null || b === null || typeof a !== "object" || typeof b !== "object") {
+    if (typeof a === "number" && typeof b === "number") return JSON.stringify(a) === JSON.stringify(b);
+    return false;
+  }
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const bb = b as unknown[];
+    if (a.length !== bb.length) return false;
+    for (let i = 0; i < a.length; i++) {
+      const x = a[i] === undefined || typeof a[i] === "function" ? null : a[i];
+      const y = bb[i] === undefined || typeof bb[i] === "function" ? null : bb[i];
+      if (!jsonEqual(x, y)) return false;
+    }
+    return true;
+  }
+  const pa = Object.getPrototypeOf(a);
+  const pb = Object.getPrototypeOf(b);
+  if ((pa !== Object.prototype && pa !== null) || (pb !== Object.prototype && pb !== null)) {
+    return JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b));
+  }
+  const oa = a as Record<string, unknown>;
+  const ob = b as Record<string, unknown>;
+  let na = 0;
+  for (const k in oa) {
+    const x = oa[k];
+    if (x === undefined || typeof x === "function") continue;
+    na++;
+    const y = ob[k];
+    if (y === undefined || typeof y === "function" || !jsonEqual(x, y)) return false;
+  }
+  let nb = 0;
+  for (const k in ob) if (ob[k] !== undefined && typeof ob[k] !== "function") nb++;
+  return na === nb;
+}
+
+/** Whether two objects differ in what generation tracks (everything but metadata and status). */
+function sameSpecPart(a: KubeObject, b: KubeObject): boolean {
+  const { metadata: _ma, status: _sa, ...ra } = a as KubeObject & { status?: unknown };
+  const { metadata: _mb, status: _sb, ...rb } = b as KubeObject & { status?: unknown };
+  return jsonEqual(ra, rb);
 }
 
 function randomSuffix(n: number): string {
@@ -158,11 +229,6 @@ function randomSuffix(n: number): string {
   return s;
 }
 
-/** Everything that generation tracks: the object minus metadata and status. */
-function specPart(o: KubeObject): string {
-  const { metadata: _m, status: _s, ...rest } = o as KubeObject & { status?: unknown };
-  return JSON.stringify(sortKeys(rest));
-}
 
 export class Store {
   readonly admission = new Admission();
@@ -575,12 +641,12 @@ export class Store {
     o.metadata.uid = latest.metadata.uid;
     o.metadata.creationTimestamp = latest.metadata.creationTimestamp;
     if (latest.metadata.generation !== undefined) {
-      o.metadata.generation = latest.metadata.generation + (!statusOnly && specPart(o) !== specPart(latest) ? 1 : 0);
+      o.metadata.generation = latest.metadata.generation + (!statusOnly && !sameSpecPart(o, latest) ? 1 : 0);
     }
     // Nothing changed: no new version, no event (like kube-apiserver's no-op updates).
     const { resourceVersion: _a, ...newMeta } = o.metadata;
     const { resourceVersion: _b, ...oldMeta } = latest.metadata;
-    if (JSON.stringify(sortKeys({ ...o, metadata: newMeta })) === JSON.stringify(sortKeys({ ...latest, metadata: oldMeta }))) {
+    if (jsonEqual({ ...o, metadata: newMeta }, { ...latest, metadata: oldMeta })) {
       return clone(latest);
     }
     if (options.dryRun) return o;

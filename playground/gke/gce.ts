@@ -46,6 +46,16 @@ export interface BackendService {
 
 export type HealthState = "HEALTHY" | "UNHEALTHY" | "UNKNOWN" | "DRAINING";
 
+/**
+ * What a "changed" event touched, so listeners can re-derive only that (at --scale 5000 a full walk
+ * per change is quadratic). Listeners that ignore it re-derive everything, as before.
+ */
+export interface GceChange {
+  negs?: string[];
+  backendServices?: string[];
+  healthChecks?: string[];
+}
+
 export function endpointKey(ip: string, port: number): string {
   return `${ip}:${port}`;
 }
@@ -67,6 +77,10 @@ export class Gce extends EventEmitter {
   private readonly health = new Map<string, Map<string, Map<string, HealthState>>>();
   /** pod `ns/name` → `negKey|endpointKey` of its endpoints, so per-pod lookups stay cheap at scale. */
   private readonly byPod = new Map<string, Set<string>>();
+  /** NEG key → names of the backend services listing it, so per-NEG lookups stay cheap at scale. */
+  private readonly bsByNeg = new Map<string, Set<string>>();
+  /** Health check name → names of the backend services using it. */
+  private readonly bsByHc = new Map<string, Set<string>>();
 
   constructor(project: string) {
     super();
@@ -74,8 +88,21 @@ export class Gce extends EventEmitter {
     this.setMaxListeners(50);
   }
 
-  private changed(what: string): void {
-    this.emit("changed", what);
+  private changed(what: string, detail?: GceChange): void {
+    this.emit("changed", what, detail);
+  }
+
+  private indexBackends(name: string, backends: readonly string[], add: boolean): void {
+    for (const k of backends) {
+      let set = this.bsByNeg.get(k);
+      if (add) {
+        if (!set) this.bsByNeg.set(k, (set = new Set()));
+        set.add(name);
+      } else if (set) {
+        set.delete(name);
+        if (set.size === 0) this.bsByNeg.delete(k);
+      }
+    }
   }
 
   ensureNeg(zone: string, name: string, description: string): { neg: Neg; created: boolean } {
@@ -84,7 +111,7 @@ export class Gce extends EventEmitter {
     if (existing) return { neg: existing, created: false };
     const neg: Neg = { name, zone, id: gceId("neg", key), selfLink: negUrl(this.project, zone, name), description, creationTimestamp: new Date().toISOString(), endpoints: new Map() };
     this.negs.set(key, neg);
-    this.changed("neg");
+    this.changed("neg", { negs: [key] });
     return { neg, created: true };
   }
 
@@ -93,9 +120,14 @@ export class Gce extends EventEmitter {
     const neg = this.negs.get(key);
     if (neg) for (const [k, ep] of neg.endpoints) this.unindex(ep.pod, key, k);
     const existed = this.negs.delete(key);
-    for (const bs of this.backendServices.values()) bs.backends = bs.backends.filter((b) => b !== key);
+    const users = [...(this.bsByNeg.get(key) ?? [])];
+    for (const name of users) {
+      const bs = this.backendServices.get(name);
+      if (bs) bs.backends = bs.backends.filter((b) => b !== key);
+    }
+    this.bsByNeg.delete(key);
     for (const perNeg of this.health.values()) perNeg.delete(key);
-    if (existed) this.changed("neg");
+    if (existed) this.changed("neg", { negs: [key], backendServices: users });
     return existed;
   }
 
@@ -111,7 +143,7 @@ export class Gce extends EventEmitter {
       if (!set) this.byPod.set(ep.pod, (set = new Set()));
       set.add(`${negKey(zone, name)}|${k}`);
     }
-    if (endpoints.length) this.changed("endpoints");
+    if (endpoints.length) this.changed("endpoints", { negs: [negKey(zone, name)] });
   }
 
   detach(zone: string, name: string, keys: string[]): void {
@@ -124,7 +156,7 @@ export class Gce extends EventEmitter {
       neg.endpoints.delete(k);
       for (const perNeg of this.health.values()) perNeg.get(key)?.delete(k);
     }
-    if (keys.length) this.changed("endpoints");
+    if (keys.length) this.changed("endpoints", { negs: [key] });
   }
 
   private unindex(pod: string, neg: string, ep: string): void {
@@ -150,7 +182,7 @@ export class Gce extends EventEmitter {
     if (existing && JSON.stringify(existing.settings) === JSON.stringify(settings)) return existing;
     const hc: HealthCheck = { name, id: existing?.id ?? gceId("hc", name), selfLink: healthCheckUrl(this.project, name), settings: { ...settings } };
     this.healthChecks.set(name, hc);
-    this.changed("healthcheck");
+    this.changed("healthcheck", { healthChecks: [name] });
     return hc;
   }
 
@@ -159,18 +191,30 @@ export class Gce extends EventEmitter {
     const sorted = [...backends].sort();
     if (existing && existing.healthCheck === healthCheck && existing.owner === owner && JSON.stringify(existing.backends) === JSON.stringify(sorted)) return existing;
     const bs: BackendService = { name, id: existing?.id ?? gceId("bs", name), selfLink: backendServiceUrl(this.project, name), healthCheck, backends: sorted, owner };
+    if (existing) {
+      this.indexBackends(name, existing.backends, false);
+      this.bsByHc.get(existing.healthCheck)?.delete(name);
+    }
     this.backendServices.set(name, bs);
-    this.changed("backendservice");
+    this.indexBackends(name, bs.backends, true);
+    let users = this.bsByHc.get(healthCheck);
+    if (!users) this.bsByHc.set(healthCheck, (users = new Set()));
+    users.add(name);
+    this.changed("backendservice", { backendServices: [name] });
     return bs;
   }
 
   deleteBackendService(name: string): void {
-    if (!this.backendServices.delete(name)) return;
+    const existing = this.backendServices.get(name);
+    if (!existing || !this.backendServices.delete(name)) return;
+    this.indexBackends(name, existing.backends, false);
+    this.bsByHc.get(existing.healthCheck)?.delete(name);
     this.health.delete(name);
     // A health check is removed with the last backend service using it.
     const hcName = name;
-    if (![...this.backendServices.values()].some((b) => b.healthCheck === hcName)) this.healthChecks.delete(hcName);
-    this.changed("backendservice");
+    let hcGone = false;
+    if (!this.bsByHc.get(hcName)?.size) hcGone = this.healthChecks.delete(hcName);
+    this.changed("backendservice", { backendServices: [name], ...(hcGone ? { healthChecks: [hcName] } : {}) });
   }
 
   setHealth(bs: string, neg: string, endpoint: string, state: HealthState): void {
@@ -190,7 +234,33 @@ export class Gce extends EventEmitter {
 
   /** Backend services that have this NEG as a backend and a health check (gke-neg.md §8). */
   backendServicesOf(negKeyValue: string): BackendService[] {
-    return [...this.backendServices.values()].filter((b) => b.backends.includes(negKeyValue) && this.healthChecks.has(b.healthCheck));
+    // Same order as a walk of backendServices (insertion order), through the index.
+    const names = this.bsByNeg.get(negKeyValue);
+    if (!names) return [];
+    return this.inInsertionOrder(names).filter((b) => b.backends.includes(negKeyValue) && this.healthChecks.has(b.healthCheck));
+  }
+
+  /** Names of the backend services using a health check. */
+  backendServiceNamesUsing(healthCheck: string): string[] {
+    return [...(this.bsByHc.get(healthCheck) ?? [])];
+  }
+
+  /** Names that use a NEG (whatever their health check), for incremental listeners. */
+  backendServiceNamesOf(negKeyValue: string): string[] {
+    return [...(this.bsByNeg.get(negKeyValue) ?? [])];
+  }
+
+  private inInsertionOrder(names: Set<string>): BackendService[] {
+    const order = new Map<string, number>();
+    const out: BackendService[] = [];
+    for (const n of names) {
+      const bs = this.backendServices.get(n);
+      if (bs) out.push(bs);
+    }
+    if (out.length < 2) return out;
+    let i = 0;
+    for (const k of this.backendServices.keys()) if (names.has(k)) order.set(k, i++);
+    return out.sort((a, b) => order.get(a.name)! - order.get(b.name)!);
   }
 
   /** gke-neg.md §1: one aggregated value per backend service, HEALTHY if any endpoint is. */

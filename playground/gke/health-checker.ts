@@ -4,7 +4,7 @@
 import http from "node:http";
 import https from "node:https";
 import net from "node:net";
-import type { Gce, HealthState, NetworkEndpoint } from "./gce.ts";
+import type { Gce, GceChange, HealthState, NetworkEndpoint } from "./gce.ts";
 import { endpointKey } from "./gce.ts";
 import type { HealthCheckSettings } from "./healthcheck.ts";
 import type { EndpointDialer } from "./types.ts";
@@ -94,12 +94,29 @@ export class HealthChecker {
   private readonly gce: Gce;
   private readonly dialer: EndpointDialer;
   private readonly options: HealthCheckerOptions;
-  private readonly probers = new Map<string, ProberState>();
+  /** `bs|neg` → endpoint key → prober: a sync touches only the slots a change names. */
+  private readonly slots = new Map<string, Map<string, ProberState>>();
+  /** backend service → NEG keys it has slots for; NEG key → backend services with a slot on it. */
+  private readonly slotNegsByBs = new Map<string, Set<string>>();
+  private readonly slotBsByNeg = new Map<string, Set<string>>();
   private syncScheduled = false;
+  // What changed since the last sync; `full` when a change did not say (walk everything, as before).
+  private dirtyFull = false;
+  private readonly dirtyBs = new Set<string>();
+  private readonly dirtyNegs = new Set<string>();
+  private readonly dirtyHcs = new Set<string>();
   // Probe results themselves ("health") never change which endpoints are probed; other changes
-  // come in bursts (a NEG sync attaches many endpoints), so one sync per turn of the event loop.
-  private readonly onChanged = (what: string) => {
-    if (what === "health" || this.syncScheduled) return;
+  // come in bursts (a NEG sync attaches many endpoints), so one sync per turn of the event loop,
+  // and it looks only at the backend services and NEGs the changes named.
+  private readonly onChanged = (what: string, detail?: GceChange) => {
+    if (what === "health") return;
+    if (!detail) this.dirtyFull = true;
+    else {
+      for (const n of detail.backendServices ?? []) this.dirtyBs.add(n);
+      for (const n of detail.negs ?? []) this.dirtyNegs.add(n);
+      for (const n of detail.healthChecks ?? []) this.dirtyHcs.add(n);
+    }
+    if (this.syncScheduled) return;
     this.syncScheduled = true;
     setImmediate(() => {
       this.syncScheduled = false;
@@ -118,51 +135,108 @@ export class HealthChecker {
     if (this.running) return;
     this.running = true;
     this.gce.on("changed", this.onChanged);
+    this.dirtyFull = true;
     this.sync();
   }
 
   stop(): void {
     this.running = false;
     this.gce.off("changed", this.onChanged);
-    for (const p of this.probers.values()) this.stopProber(p);
-    this.probers.clear();
+    for (const slot of this.slots.values()) for (const p of slot.values()) this.stopProber(p);
+    this.slots.clear();
+    this.slotNegsByBs.clear();
+    this.slotBsByNeg.clear();
   }
 
   /** The last probe's outcome of an endpoint, for humans (`ip:port`). */
   lastDetail(bs: string, neg: string, endpoint: string): string | undefined {
-    return this.probers.get(`${bs}|${neg}|${endpoint}`)?.lastDetail;
+    return this.slots.get(`${bs}|${neg}`)?.get(endpoint)?.lastDetail;
   }
 
-  /** Starts a prober for every (backend service, NEG, endpoint) and stops the ones that went away. */
+  /**
+   * Keeps a prober for every (backend service, NEG, endpoint) whose backend service has a health
+   * check, and stops the ones that went away — for the backend services and NEGs that changed.
+   */
   private sync(): void {
     if (!this.running) return;
-    const wanted = new Set<string>();
-    for (const bs of this.gce.backendServices.values()) {
-      if (!this.gce.healthChecks.has(bs.healthCheck)) continue;
-      for (const key of bs.backends) {
-        const neg = this.gce.negs.get(key);
-        if (!neg) continue;
-        for (const [epKey, ep] of neg.endpoints) {
-          const id = `${bs.name}|${key}|${epKey}`;
-          wanted.add(id);
-          const existing = this.probers.get(id);
-          if (existing) {
-            existing.endpoint = ep;
-            continue;
-          }
-          const prober: ProberState = { bs: bs.name, neg: key, endpoint: ep, successes: 0, failures: 0, state: this.gce.healthOf(bs.name, key, epKey), stopped: false };
-          this.probers.set(id, prober);
-          // The first probe goes out right away; the next ones every checkIntervalSec.
-          prober.timer = setTimeout(() => void this.probe(prober), 0);
+    const pairs = new Set<string>();
+    const addBs = (name: string) => {
+      for (const neg of this.gce.backendServices.get(name)?.backends ?? []) pairs.add(`${name}|${neg}`);
+      for (const neg of this.slotNegsByBs.get(name) ?? []) pairs.add(`${name}|${neg}`);
+    };
+    if (this.dirtyFull) {
+      for (const name of this.gce.backendServices.keys()) addBs(name);
+      for (const name of this.slotNegsByBs.keys()) addBs(name);
+    } else {
+      for (const name of this.dirtyBs) addBs(name);
+      if (this.dirtyHcs.size) {
+        // A health check appearing or going turns probing of its backend services on or off.
+        for (const hc of this.dirtyHcs) for (const name of this.gce.backendServiceNamesUsing(hc)) addBs(name);
+      }
+      for (const neg of this.dirtyNegs) {
+        for (const name of this.gce.backendServiceNamesOf(neg)) pairs.add(`${name}|${neg}`);
+        for (const name of this.slotBsByNeg.get(neg) ?? []) pairs.add(`${name}|${neg}`);
+      }
+    }
+    this.dirtyFull = false;
+    this.dirtyBs.clear();
+    this.dirtyNegs.clear();
+    this.dirtyHcs.clear();
+    for (const pair of pairs) {
+      const i = pair.indexOf("|");
+      this.syncSlot(pair.slice(0, i), pair.slice(i + 1));
+    }
+  }
+
+  /** One backend service's probers on one NEG: one per endpoint while the pair is health-checked. */
+  private syncSlot(bsName: string, key: string): void {
+    const id = `${bsName}|${key}`;
+    const bs = this.gce.backendServices.get(bsName);
+    const neg = bs && this.gce.healthChecks.has(bs.healthCheck) && bs.backends.includes(key) ? this.gce.negs.get(key) : undefined;
+    let slot = this.slots.get(id);
+    if (neg && neg.endpoints.size > 0) {
+      if (!slot) {
+        this.slots.set(id, (slot = new Map()));
+        this.link(bsName, key, true);
+      }
+      for (const [epKey, ep] of neg.endpoints) {
+        const existing = slot.get(epKey);
+        if (existing) {
+          existing.endpoint = ep;
+          continue;
         }
+        const prober: ProberState = { bs: bsName, neg: key, endpoint: ep, successes: 0, failures: 0, state: this.gce.healthOf(bsName, key, epKey), stopped: false };
+        slot.set(epKey, prober);
+        // The first probe goes out right away; the next ones every checkIntervalSec.
+        prober.timer = setTimeout(() => void this.probe(prober), 0);
       }
     }
-    for (const [id, p] of this.probers) {
-      if (!wanted.has(id)) {
+    if (!slot) return;
+    for (const [epKey, p] of slot) {
+      if (!neg?.endpoints.has(epKey)) {
         this.stopProber(p);
-        this.probers.delete(id);
+        slot.delete(epKey);
       }
     }
+    if (slot.size === 0) {
+      this.slots.delete(id);
+      this.link(bsName, key, false);
+    }
+  }
+
+  private link(bs: string, neg: string, add: boolean): void {
+    const update = (index: Map<string, Set<string>>, k: string, v: string) => {
+      let set = index.get(k);
+      if (add) {
+        if (!set) index.set(k, (set = new Set()));
+        set.add(v);
+      } else if (set) {
+        set.delete(v);
+        if (set.size === 0) index.delete(k);
+      }
+    };
+    update(this.slotNegsByBs, bs, neg);
+    update(this.slotBsByNeg, neg, bs);
   }
 
   private stopProber(p: ProberState): void {

@@ -1,0 +1,197 @@
+// `switchboard intercept` and `switchboard leave`: click-to-intercept from a terminal, through the same
+// core module as the app (app/core/intercepts.ts), so the checks, the explicit connect and the error
+// words are the same.
+//
+//   switchboard intercept SERVICE -n NS --port LOCAL_PORT[:SERVICE_PORT] [--http-header NAME=VALUE]
+//   switchboard leave SERVICE -n NS
+//   common: --json, --kubeconfig FILE, --context NAME, --telepresence PATH (else $SWITCHBOARD_TELEPRESENCE, PATH)
+//
+// Like telepresence itself, `intercept` returns once the intercept is active; it lives on in
+// Telepresence's daemon until `switchboard leave` (or `telepresence leave`/`quit`).
+// Exit codes: 0 done, 1 the action failed (the error's code, message and hint are printed), 2 usage.
+import { parseArgs } from "node:util";
+import { SwitchboardError, toErrorValue, type ErrorValue } from "../contract/errors.ts";
+import type { InterceptSpec } from "../contract/intercepts.ts";
+import { interceptSpecSchema } from "../contract/intercepts.ts";
+import { kubeconfigPaths, loadKubeconfig } from "../kube/kubeconfig.ts";
+import { createIntercepts, type Intercepts } from "../core/intercepts.ts";
+
+export interface CliIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  env: Record<string, string | undefined>;
+}
+
+const defaultIo: CliIo = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  env: process.env,
+};
+
+export const INTERCEPT_USAGE = `usage: switchboard intercept SERVICE -n NAMESPACE --port LOCAL_PORT[:SERVICE_PORT] [--http-header NAME=VALUE]
+                              [--workload NAME] [--json] [--kubeconfig FILE] [--context NAME] [--telepresence PATH]
+       switchboard leave SERVICE -n NAMESPACE [--json] [--kubeconfig FILE] [--context NAME] [--telepresence PATH]
+`;
+
+const common = {
+  namespace: { type: "string", short: "n" },
+  json: { type: "boolean", default: false },
+  kubeconfig: { type: "string" },
+  context: { type: "string" },
+  telepresence: { type: "string" },
+  help: { type: "boolean", short: "h", default: false },
+} as const;
+
+class UsageError extends Error {}
+
+/** `--port 8080` or `--port 8080:http` (local first, as telepresence's `--port`). */
+export function parsePortArg(value: string): { localPort: number; servicePort: string | undefined } {
+  const match = /^(\d{1,5})(?::([A-Za-z0-9-]{1,63}))?$/.exec(value);
+  const local = match ? Number(match[1]) : NaN;
+  if (!match || local < 1 || local > 65535) throw new UsageError(`--port must be LOCAL_PORT[:SERVICE_PORT] (e.g. 8080 or 8080:http), not "${value}"`);
+  return { localPort: local, servicePort: match[2] };
+}
+
+export function parseHeaderArg(value: string): { name: string; value: string } {
+  const i = value.indexOf("=");
+  if (i <= 0 || i === value.length - 1) throw new UsageError(`--http-header must be NAME=VALUE (e.g. x-dev=alice), not "${value}"`);
+  return { name: value.slice(0, i), value: value.slice(i + 1) };
+}
+
+function printError(io: CliIo, json: boolean, error: ErrorValue): void {
+  if (json) {
+    io.stdout(`${JSON.stringify({ error }, null, 2)}\n`);
+    return;
+  }
+  io.stderr(`switchboard: ${error.message} [${error.code}]\n`);
+  if (error.hint) io.stderr(`  hint: ${error.hint}\n`);
+}
+
+function openIntercepts(io: CliIo, values: { kubeconfig?: string | undefined; context?: string | undefined; namespace?: string | undefined; telepresence?: string | undefined }, json: boolean): Intercepts {
+  const location = values.kubeconfig ? { paths: [values.kubeconfig], origin: "explicit" as const } : kubeconfigPaths(io.env);
+  const merged = loadKubeconfig(location.paths);
+  const context = values.context ?? merged.currentContext;
+  if (!context) throw new SwitchboardError("context-not-found", "No kubeconfig context is selected.", "Pass --context NAME, or set one with `kubectl config use-context`.");
+  if (!merged.contexts.has(context)) {
+    throw new SwitchboardError("context-not-found", `There is no context "${context}" in ${location.paths.join(", ")}.`, "`kubectl config get-contexts` lists the contexts.", { context });
+  }
+  return createIntercepts({
+    env: io.env,
+    telepresencePath: values.telepresence ?? null,
+    session: () => ({ context, namespace: values.namespace ?? null }),
+    kubeconfigFiles: location.origin === "explicit" ? location.paths : [],
+    emit: (event) => {
+      // Step-by-step progress on stderr, so stdout stays the answer (and pure JSON with --json).
+      if (event.type === "intercept-progress" && !json && event.progress.status !== "failed") {
+        const p = event.progress;
+        io.stderr(`  ${p.status === "done" ? "✓" : "…"} ${p.text}${p.elapsedSeconds ? ` (${p.elapsedSeconds} s)` : ""}\n`);
+      }
+    },
+    pollMs: 0,
+    log: () => undefined,
+  });
+}
+
+async function withIntercepts<T>(io: CliIo, values: Parameters<typeof openIntercepts>[1], json: boolean, work: (i: Intercepts) => Promise<T>): Promise<T> {
+  const intercepts = openIntercepts(io, values, json);
+  try {
+    return await work(intercepts);
+  } finally {
+    await intercepts.close();
+  }
+}
+
+export async function interceptCommand(argv: string[], io: CliIo = defaultIo): Promise<number> {
+  let json = argv.includes("--json");
+  try {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      options: { ...common, port: { type: "string", short: "p" }, "http-header": { type: "string" }, workload: { type: "string" } },
+      allowPositionals: true,
+      strict: true,
+    });
+    json = values.json;
+    if (values.help) {
+      io.stdout(INTERCEPT_USAGE);
+      return 0;
+    }
+    if (positionals.length !== 1) throw new UsageError("give exactly one SERVICE to intercept");
+    if (!values.namespace) throw new UsageError("-n NAMESPACE is required");
+    if (!values.port) throw new UsageError("--port LOCAL_PORT[:SERVICE_PORT] is required");
+    const { localPort, servicePort } = parsePortArg(values.port);
+    const header = values["http-header"] ? parseHeaderArg(values["http-header"]) : undefined;
+    const spec: InterceptSpec = {
+      namespace: values.namespace,
+      service: positionals[0]!,
+      localPort,
+      kind: header ? "http-filtered" : "global",
+      ...(servicePort ? { servicePort } : {}),
+      ...(header ? { header } : {}),
+      ...(values.workload ? { workload: values.workload } : {}),
+    };
+    const checked = interceptSpecSchema.safeParse(spec);
+    if (!checked.success) throw new UsageError(checked.error.issues.map((i) => `${i.path.join(".") || "input"}: ${i.message}`).join("; "));
+    const result = await withIntercepts(io, values, json, (i) => i.methods["intercepts.start"](spec));
+    if (json) {
+      io.stdout(`${JSON.stringify(result, null, 2)}\n`);
+    } else {
+      const it = result.intercept;
+      const what = it.httpFilter.length > 0 ? `requests matching ${it.httpFilter.join(", ")}` : "all traffic";
+      io.stdout(`Intercepting ${spec.namespace}/${spec.service}${it.servicePort ? ` port ${it.servicePort}` : ""}: ${what} goes to localhost:${it.localPort ?? localPort}.\n`);
+      for (const warning of result.warnings) io.stdout(`  warning: ${warning}\n`);
+      io.stdout(`  same as: ${result.command}\n  end it:  switchboard leave ${it.name} -n ${spec.namespace}\n`);
+    }
+    return 0;
+  } catch (error) {
+    return fail(io, json, error);
+  }
+}
+
+export async function leaveCommand(argv: string[], io: CliIo = defaultIo): Promise<number> {
+  let json = argv.includes("--json");
+  try {
+    const { values, positionals } = parseArgs({ args: argv, options: common, allowPositionals: true, strict: true });
+    json = values.json;
+    if (values.help) {
+      io.stdout(INTERCEPT_USAGE);
+      return 0;
+    }
+    if (positionals.length !== 1) throw new UsageError("give exactly one SERVICE (intercept name) to leave");
+    if (!values.namespace) throw new UsageError("-n NAMESPACE is required");
+    const name = positionals[0]!;
+    const status = await withIntercepts(io, values, json, (i) => i.methods["intercepts.stop"]({ namespace: values.namespace!, name }));
+    if (json) io.stdout(`${JSON.stringify(status, null, 2)}\n`);
+    else io.stdout(`Left ${values.namespace}/${name}: its traffic goes to the cluster again.\n`);
+    return 0;
+  } catch (error) {
+    return fail(io, json, error);
+  }
+}
+
+function fail(io: CliIo, json: boolean, error: unknown): number {
+  if (error instanceof UsageError || (error as { code?: string }).code?.startsWith?.("ERR_PARSE_ARGS")) {
+    printError(io, json, { code: "invalid-request", message: (error as Error).message, hint: "Run `switchboard intercept --help`." });
+    if (!json) io.stderr(INTERCEPT_USAGE);
+    return 2;
+  }
+  printError(io, json, toErrorValue(error));
+  return 1;
+}
+
+/** What app/cli/main.ts registers. */
+export const interceptCommands: Record<string, (argv: string[], io?: CliIo) => Promise<number>> = {
+  intercept: interceptCommand,
+  leave: leaveCommand,
+};
+
+// Runnable on its own too: `node app/cli/intercept.ts intercept web -n demo --port 8080`.
+if (import.meta.main) {
+  const [command, ...rest] = process.argv.slice(2);
+  const run = command ? interceptCommands[command] : undefined;
+  if (!run) {
+    process.stderr.write(INTERCEPT_USAGE);
+    process.exitCode = 2;
+  } else {
+    process.exitCode = await run(rest);
+  }
+}
