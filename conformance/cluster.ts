@@ -39,9 +39,12 @@ export interface RealCluster {
   ca: string;
   adminToken: string;
   viewerToken: string;
+  /** May read everything in demo and write Deployments and Services there, but not BackendConfigs. */
+  editorToken: string;
   /** kubeconfig paths: context "conformance", namespace demo. */
   kubeconfig: string;
   viewerKubeconfig: string;
+  editorKubeconfig: string;
   dir: string;
   /** The admin's HttpClusterClient (the same implementation the playground's controllers use). */
   client: HttpClusterClient;
@@ -198,6 +201,19 @@ async function installViewerRbac(client: HttpClusterClient): Promise<void> {
     roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "conformance-viewer" },
     subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: "conformance-viewer" }],
   } as KubeObject);
+  // The editor: a forbidden write half-way through a multi-object change (strategies' all-or-nothing).
+  await client.create(roles, {
+    apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", metadata: { name: "conformance-editor", namespace: ns },
+    rules: [
+      { apiGroups: ["", "apps", "networking.k8s.io", "discovery.k8s.io", "cloud.google.com", "networking.gke.io", "gateway.networking.k8s.io"], resources: ["*"], verbs: ["get", "list", "watch"] },
+      { apiGroups: ["", "apps"], resources: ["deployments", "services"], verbs: ["create", "update", "patch", "delete"] },
+    ],
+  } as KubeObject);
+  await client.create(bindings, {
+    apiVersion: "rbac.authorization.k8s.io/v1", kind: "RoleBinding", metadata: { name: "conformance-editor", namespace: ns },
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "conformance-editor" },
+    subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: "conformance-editor" }],
+  } as KubeObject);
 }
 
 /**
@@ -249,10 +265,12 @@ export async function startRealCluster(options: RealClusterOptions): Promise<Rea
     writeFileSync(join(certDir, "sa.pub"), sa.publicKey.export({ type: "spki", format: "pem" }) as string);
     const adminToken = randomBytes(24).toString("base64url");
     const viewerToken = randomBytes(24).toString("base64url");
+    const editorToken = randomBytes(24).toString("base64url");
     // token,user,uid,"groups"
     writeFileSync(join(certDir, "tokens.csv"), [
       `${adminToken},conformance-admin,conformance-admin,"system:masters"`,
       `${viewerToken},conformance-viewer,conformance-viewer`,
+      `${editorToken},conformance-editor,conformance-editor`,
       "",
     ].join("\n"), { mode: 0o600 });
 
@@ -288,10 +306,12 @@ export async function startRealCluster(options: RealClusterOptions): Promise<Rea
 
     const kubeconfig = join(dir, "kubeconfig");
     const viewerKubeconfig = join(dir, "kubeconfig-viewer");
+    const editorKubeconfig = join(dir, "kubeconfig-editor");
+    writeFileSync(editorKubeconfig, kubeconfigYaml(server, serving.cert, editorToken), { mode: 0o600 });
     writeFileSync(kubeconfig, kubeconfigYaml(server, serving.cert, adminToken), { mode: 0o600 });
     writeFileSync(viewerKubeconfig, kubeconfigYaml(server, serving.cert, viewerToken), { mode: 0o600 });
     return {
-      server, etcdUrl, ca: serving.cert, adminToken, viewerToken, kubeconfig, viewerKubeconfig, dir, client, apiserverLog,
+      server, etcdUrl, ca: serving.cert, adminToken, viewerToken, editorToken, kubeconfig, viewerKubeconfig, editorKubeconfig, dir, client, apiserverLog,
       async stop() {
         client.close();
         await stop();

@@ -14,6 +14,8 @@ export interface ConformanceCluster {
   kubeconfig: string;
   /** The limited user's kubeconfig: get/list/watch services and pods in demo only. */
   viewerKubeconfig: string;
+  /** Reads everything in demo, writes Deployments and Services, not BackendConfigs. */
+  editorKubeconfig: string;
   apiserverLog: string;
 }
 

@@ -44,9 +44,12 @@ fi
 
 # ---------- kube-apiserver ----------
 if [ ! -x "$APISERVER" ]; then
-  GO="${GO:-$(command -v go || true)}"
-  [ -n "$GO" ] || { [ -x /usr/local/go/bin/go ] && GO=/usr/local/go/bin/go; } || true
-  [ -n "$GO" ] || skip "go not found (needed once to build kube-apiserver $K8S_VERSION into $OUT_DIR)"
+  GO="${GO:-}"
+  if [ -z "$GO" ]; then
+    GO="$(command -v go || true)"
+    if [ -z "$GO" ] && [ -x /usr/local/go/bin/go ]; then GO=/usr/local/go/bin/go; fi
+  fi
+  { [ -n "$GO" ] && command -v "$GO" >/dev/null 2>&1; } || skip "go not found (needed once to build kube-apiserver $K8S_VERSION into $OUT_DIR; or set KUBE_APISERVER and ETCD)"
   export GOTOOLCHAIN=local GOFLAGS=-mod=mod CGO_ENABLED=0
   BUILD_DIR="$OUT_DIR/build"
   mkdir -p "$BUILD_DIR"

@@ -27,7 +27,7 @@ export async function setup(project: TestProject): Promise<void> {
   process.stderr.write(`[conformance] control plane ready in ${Math.round(performance.now() - t0)} ms (${cluster.server})\n`);
   const provided: ConformanceCluster = {
     server: cluster.server, etcdUrl: cluster.etcdUrl, ca: cluster.ca, adminToken: cluster.adminToken, viewerToken: cluster.viewerToken,
-    kubeconfig: cluster.kubeconfig, viewerKubeconfig: cluster.viewerKubeconfig, apiserverLog: cluster.apiserverLog,
+    kubeconfig: cluster.kubeconfig, viewerKubeconfig: cluster.viewerKubeconfig, editorKubeconfig: cluster.editorKubeconfig, apiserverLog: cluster.apiserverLog,
   };
   project.provide("conformance", provided);
 }

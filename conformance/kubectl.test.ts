@@ -13,7 +13,7 @@ import { KUBECTL, kubectl, realCluster, until } from "./env.ts";
 
 const NS = "kubectl";
 /** What kubectl prints for the playground's answer to a failed `test` (difference 2 in README.md). */
-const PLAYGROUND_JSON_PATCH_TEST_STDERR = "?";
+const PLAYGROUND_JSON_PATCH_TEST_STDERR = "The request is invalid: : testing value /spec/replicas failed: test failed";
 const hasKubectl = existsSync(KUBECTL) || process.env.PATH?.split(":").some((d) => existsSync(join(d, KUBECTL)));
 
 const deployment = (image: string, extra = "") => `apiVersion: apps/v1

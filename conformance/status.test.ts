@@ -240,6 +240,47 @@ describe("custom resources: our CRDs on the real server vs the playground's buil
   });
 });
 
+describe("what the real server adds to objects", () => {
+  it("a pod: admission defaults and graceful deletion (README difference 5)", async () => {
+    const pod = { apiVersion: "v1", kind: "Pod", metadata: { name: "p" }, spec: { nodeName: "node-1", containers: [{ name: "c", image: "switchboard/demo-app:1.4.0" }] } };
+    for (const t of [real, pg]) await send(t, "POST", `/api/v1/namespaces/${NS}/serviceaccounts`, { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "default" } });
+    const created = await both("POST", `/api/v1/namespaces/${NS}/pods`, pod);
+    const deleted = await both("DELETE", `/api/v1/namespaces/${NS}/pods/p`);
+    type PodJson = { metadata: { managedFields?: unknown[]; deletionTimestamp?: string; deletionGracePeriodSeconds?: number }; spec: { volumes?: Array<{ name: string }>; tolerations?: Array<{ key: string; tolerationSeconds?: number }>; priority?: number; enableServiceLinks?: boolean } };
+    const view = (c: Answer, d: Answer) => {
+      const p = c.json as PodJson;
+      const q = d.json as PodJson;
+      return {
+        serviceAccountTokenVolume: (p.spec.volumes ?? []).some((v) => v.name.startsWith("kube-api-access-")),
+        tolerations: (p.spec.tolerations ?? []).map((t) => `${t.key}:${t.tolerationSeconds}`).sort(),
+        priority: p.spec.priority,
+        enableServiceLinks: p.spec.enableServiceLinks,
+        managedFields: Array.isArray(p.metadata.managedFields),
+        deleteStatus: d.status,
+        deletionTimestamp: typeof q.metadata?.deletionTimestamp === "string",
+        deletionGracePeriodSeconds: q.metadata?.deletionGracePeriodSeconds,
+      };
+    };
+    expect(view(created.real, deleted.real)).toEqual({
+      serviceAccountTokenVolume: true,
+      tolerations: ["node.kubernetes.io/not-ready:300", "node.kubernetes.io/unreachable:300"],
+      priority: 0,
+      enableServiceLinks: true,
+      managedFields: true,
+      deleteStatus: 200,
+      deletionTimestamp: true,
+      deletionGracePeriodSeconds: 30,
+    });
+    // The playground: graceful deletion without the grace period on the object, and none of the
+    // admission plugins' additions (ServiceAccount token volume, DefaultTolerationSeconds, Priority)
+    // nor managedFields.
+    expect(view(created.pg, deleted.pg)).toEqual({
+      serviceAccountTokenVolume: false, tolerations: [], priority: undefined, enableServiceLinks: undefined, managedFields: false,
+      deleteStatus: 200, deletionTimestamp: true, deletionGracePeriodSeconds: undefined,
+    });
+  });
+});
+
 describe("watch from an old resourceVersion", () => {
   it("a cached kind (services) from a resourceVersion before the watch cache began: the current objects as ADDED, no 410", async () => {
     // The watch cache starts at the server's start; resourceVersion 1 is older than anything it

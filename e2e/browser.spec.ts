@@ -141,7 +141,9 @@ test.describe("browser host", () => {
 
 test("without a kubeconfig, says how to create one", async ({ page }, testInfo) => {
   const dir = mkdtempSync(path.join(tmpdir(), "sb-e2e-empty-"));
-  const host = await startBrowserHost({ KUBECONFIG: path.join(dir, "missing-config"), HOME: dir });
+  // Without a kubeconfig the embedded playground starts by itself (e2e/services.spec.ts); switched off
+  // here to see the empty state a user who turned it off gets.
+  const host = await startBrowserHost({ KUBECONFIG: path.join(dir, "missing-config"), HOME: dir, SWITCHBOARD_PLAYGROUND: "0" });
   try {
     await page.goto(host.url);
     await expect(page.getByRole("heading", { name: "No Kubernetes contexts yet" })).toBeVisible();

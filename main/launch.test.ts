@@ -15,7 +15,8 @@ function run(args: string[], env: Record<string, string>) {
   const dir = mkdtempSync(path.join(tmpdir(), "sb-launch-"));
   dirs.push(dir);
   const child = spawn(process.execPath, [launch, ...args], {
-    env: { ...process.env, HOME: dir, KUBECONFIG: path.join(dir, "none"), ...env },
+    // No kubeconfig would start the embedded playground; these tests are about the launcher alone.
+    env: { ...process.env, HOME: dir, KUBECONFIG: path.join(dir, "none"), SWITCHBOARD_PLAYGROUND: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";

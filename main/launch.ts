@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { createCore } from "../app/core/core.ts";
 import { playgroundReason, startEmbeddedPlayground, type EmbeddedPlayground } from "./common/embedded-playground.ts";
+import { activeIntercepts, keptInterceptsNotice } from "./common/quit-intercepts.ts";
 import { findElectronBinary, hasDisplay } from "./common/electron-binary.ts";
 import { startWebHost } from "./web/server.ts";
 
@@ -76,7 +77,8 @@ async function runBrowserHost(reason: string | null) {
   let embedded: EmbeddedPlayground | null = null;
   const why = playgroundReason(values.playground);
   if (why) {
-    process.stdout.write(`Starting the playground, a simulated GKE cluster (${why})…\n`);
+    // stderr: stdout's first line stays the one that says where Switchboard is served.
+    process.stderr.write(`Starting the playground, a simulated GKE cluster (${why})…\n`);
     try {
       embedded = await startEmbeddedPlayground();
     } catch (error) {
@@ -84,7 +86,7 @@ async function runBrowserHost(reason: string | null) {
       process.exit(1);
     }
   }
-  const core = createCore({ host: "browser", ...embedded?.coreOptions });
+  const core = createCore({ host: "browser", ...embedded?.coreOptions, telepresenceStopOnClose: Boolean(embedded?.coreOptions.telepresencePath) });
   let host;
   try {
     host = await startWebHost({ core, rendererDir: path.join(root, "out", "renderer"), port });
@@ -109,6 +111,9 @@ async function runBrowserHost(reason: string | null) {
   const stop = async () => {
     if (stopping) return;
     stopping = true;
+    // Intercepts outlive the app: keep them, but never unannounced (main/common/quit-intercepts.ts).
+    const kept = keptInterceptsNotice(await activeIntercepts(core));
+    if (kept) process.stdout.write(kept);
     await host.close();
     await core.close();
     await embedded?.stop();

@@ -6,6 +6,7 @@ import type { ErrorValue } from "./errors.ts";
 import type { Finding, ServiceView, TelepresenceView } from "./model.ts";
 import type { Result } from "./result.ts";
 import { interceptMethods, type InterceptEvent, type InterceptMethodOutputs } from "./intercepts.ts";
+import { strategyMethods, type StrategyEvent, type StrategyMethodOutputs } from "./strategies.ts";
 
 export const CONTRACT_VERSION = 1;
 
@@ -27,6 +28,8 @@ export const methods = {
   "services.get": { input: z.object({ namespace: name, name: name }).strict() },
   /** Click-to-intercept (intercepts.ts). */
   ...interceptMethods,
+  /** Health strategies: plan, apply, verify, roll back (strategies.ts). */
+  ...strategyMethods,
 } as const;
 
 export type MethodName = keyof typeof methods;
@@ -90,7 +93,7 @@ export interface NamespaceList {
 }
 
 /** What each method answers. */
-export interface MethodOutputs extends InterceptMethodOutputs {
+export interface MethodOutputs extends InterceptMethodOutputs, StrategyMethodOutputs {
   "app.info": AppInfo;
   "contexts.list": ContextsView;
   "session.select": ConnectionState;
@@ -176,7 +179,9 @@ export type SwitchboardEvent =
   | { type: "service"; detail: ServiceDetail }
   | { type: "health-source"; healthSource: HealthSource }
   /** Telepresence state and intercept progress (intercepts.ts). */
-  | InterceptEvent;
+  | InterceptEvent
+  /** Health strategy progress and the operations journal (strategies.ts). */
+  | StrategyEvent;
 
 export type EventListener = (events: SwitchboardEvent[]) => void;
 

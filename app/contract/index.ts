@@ -4,3 +4,4 @@ export * from "./result.ts";
 export * from "./validate.ts";
 export * from "./model.ts";
 export * from "./intercepts.ts";
+export * from "./strategies.ts";

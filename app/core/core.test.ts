@@ -18,20 +18,36 @@ beforeEach(() => {
 });
 afterEach(async () => {
   await Promise.all(cores.splice(0).map((c) => c.close()));
-  await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
+  await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => {
+    s.closeAllConnections();
+    s.close(resolve);
+  })));
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** A loopback "API server": answers GET /api/v1/namespaces with `status` and a body. */
-async function apiServer(status: number, body: unknown): Promise<string> {
-  const server = http.createServer((req, res) => {
-    if (req.url?.startsWith("/api/v1/namespaces")) {
+/**
+ * A loopback "API server": a non-2xx `status` answers every request with `body`; 200 answers
+ * GET /api/v1/namespaces with `body`, every other list with an empty list, and holds watches open
+ * (what the core's cluster session needs to call a namespace "connected").
+ */
+function apiHandler(status: number, body: unknown): http.RequestListener {
+  return (req, res) => {
+    const url = new URL(req.url ?? "/", "http://x");
+    if (status !== 200 || url.pathname === "/api/v1/namespaces") {
       res.writeHead(status, { "content-type": "application/json" });
       res.end(JSON.stringify(body));
+    } else if (url.searchParams.get("watch") === "true" || url.searchParams.get("watch") === "1") {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.flushHeaders();
     } else {
-      res.writeHead(404).end();
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ kind: "List", apiVersion: "v1", metadata: { resourceVersion: "1" }, items: [] }));
     }
-  });
+  };
+}
+
+async function apiServer(status: number, body: unknown): Promise<string> {
+  const server = http.createServer(apiHandler(status, body));
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -101,7 +117,9 @@ describe("createCore", () => {
     await until((c) => c.phase === "connected" && c.context === "b");
     expect(await core["namespaces.list"]({})).toEqual({ namespaces: ["default", "payments"] });
 
-    expect(await core["session.select"]({ context: "b", namespace: "payments" })).toMatchObject({ phase: "connected", namespace: "payments" });
+    // Another namespace: same session (credentials cached), new watches, so connecting → connected again.
+    expect(await core["session.select"]({ context: "b", namespace: "payments" })).toMatchObject({ context: "b", namespace: "payments" });
+    await until((c) => c.phase === "connected" && c.namespace === "payments");
     expect((await core["contexts.list"]({})).currentContext).toBe("a");
   });
 
@@ -127,9 +145,7 @@ describe("createCore", () => {
   });
 
   it("reports an unreachable cluster, then reconnects once it is back", async () => {
-    const server = http.createServer((_req, res) => {
-      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(namespaceList("default")));
-    });
+    const server = http.createServer(apiHandler(200, namespaceList("default")));
     servers.push(server);
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const port = (server.address() as AddressInfo).port;

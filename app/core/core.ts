@@ -29,6 +29,7 @@ import { computeSettingsFromEnv, type ComputeSettings } from "./endpoint-health.
 import { createEventBatcher } from "./event-batcher.ts";
 import { LiveSession, type SessionTuning } from "./live-session.ts";
 import { createIntercepts } from "./intercepts.ts";
+import { createStrategies, type StrategiesOptions } from "./strategies.ts";
 
 export interface CoreOptions {
   host: AppInfo["host"];
@@ -50,6 +51,8 @@ export interface CoreOptions {
   telepresencePath?: string | null;
   /** Telepresence status poll interval (0: off). */
   telepresencePollMs?: number;
+  /** Stop Telepresence's daemons when the core closes (the embedded playground's program). */
+  telepresenceStopOnClose?: boolean;
   /**
    * Compute API for endpoint health (gke-neg.md §8): base URL, fixed token, project. Default from the
    * environment (SWITCHBOARD_COMPUTE_API, SWITCHBOARD_COMPUTE_TOKEN, SWITCHBOARD_PROJECT); the project
@@ -64,6 +67,10 @@ export interface CoreOptions {
   startContext?: string;
   /** Session knobs (coalescing window, back-off) for tests and benchmarks. */
   session?: SessionTuning;
+  /** The app's data directory (the strategies' journal lives in `<dataDir>/operations`); default XDG (strategies.ts). */
+  dataDir?: string;
+  /** Health strategy knobs for tests (rollout / verify deadlines, poll intervals). */
+  strategyTuning?: StrategiesOptions["tuning"];
 }
 
 export type Core = SwitchboardApi & {
@@ -226,10 +233,23 @@ export function createCore(options: CoreOptions): Core {
     },
     emit: (event) => events.emit(event),
     pollMs: options.telepresencePollMs,
+    stopDaemonsOnClose: options.telepresenceStopOnClose,
     log,
   });
   // The read side: Telepresence's facts (intercepts, versions) go into the GKE model's snapshot.
   intercepts.onFactsChanged(() => live?.setTelepresence(intercepts.telepresenceFacts()));
+  // Health strategies (app/core/strategies.ts): plan on the live state, apply → verify, roll back, journal.
+  const strategies = createStrategies({
+    dataDir: options.dataDir,
+    env,
+    session: () => ({ context: connection.context, namespace: connection.namespace }),
+    kubeConfig: (context) => clientConfigFor(merged, context),
+    compute: computeFor,
+    telepresence: () => intercepts.telepresenceFacts(),
+    emit: (event) => events.emit(event),
+    log,
+    ...(options.strategyTuning ? { tuning: options.strategyTuning } : {}),
+  });
   let wasConnected = false;
   events.subscribe((batch) => {
     for (const event of batch) {
@@ -237,6 +257,8 @@ export function createCore(options: CoreOptions): Core {
       const now = event.connection.phase === "connected";
       // Back after a drop or sleep (or a new session): re-check what Telepresence still holds.
       if (now && !wasConnected) intercepts.sessionChanged();
+      // The journal of this context: pending operations (a crash mid-apply) are offered at once.
+      if (now && !wasConnected) strategies.sessionChanged();
       wasConnected = now;
     }
   });
@@ -324,6 +346,7 @@ export function createCore(options: CoreOptions): Core {
     },
 
     ...intercepts.methods,
+    ...strategies.methods,
 
     subscribe(listener: EventListener) {
       return events.subscribe(listener);
@@ -336,6 +359,7 @@ export function createCore(options: CoreOptions): Core {
       live = null;
       stopWatching();
       await intercepts.close();
+      await strategies.close();
       events.close();
       if (inFlight) await inFlight.catch(() => undefined);
     },

@@ -316,7 +316,7 @@ describe("intercepting web", () => {
     expect(JSON.parse(again.stdout)).toMatchObject({ error: { code: "not-found", details: { reason: "intercept-not-found" } } });
     const text = await cli(["intercept", "nope", "-n", "demo", "--port", "9"]);
     expect(text.code).toBe(1);
-    expect(text.stderr).toMatch(/no interceptable workload named nope.*\[not-found\]\n  hint: /s);
+    expect(text.stderr).toMatch(/no interceptable workload named nope.*\[not-found\]\n {2}hint: /s);
     const usage = await cli(["intercept", "web", "-n", "demo", "--port", "http"]);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toMatch(/--port must be LOCAL_PORT\[:SERVICE_PORT\]/);

@@ -29,7 +29,7 @@ import type {
   TelepresenceStatusView,
 } from "../contract/intercepts.ts";
 import { interceptSpecSchema } from "../contract/intercepts.ts";
-import type { Finding, Fix } from "../contract/model.ts";
+import type { Fix } from "../contract/model.ts";
 import type { InterceptFact, TelepresenceFacts } from "../gke/snapshot.ts";
 import {
   checkLocalPort,
@@ -64,6 +64,8 @@ export interface InterceptsOptions {
   pollMs?: number | undefined;
   log?: ((message: string, error?: unknown) => void) | undefined;
   platform?: NodeJS.Platform | undefined;
+  /** Stop Telepresence's daemons on close (the embedded playground's program: its cluster goes away with the app). */
+  stopDaemonsOnClose?: boolean | undefined;
 }
 
 export interface Intercepts {
@@ -584,6 +586,7 @@ export function createIntercepts(options: InterceptsOptions): Intercepts {
       closed = true;
       if (timer) clearInterval(timer);
       await chain.catch(() => undefined);
+      if (options.stopDaemonsOnClose && program) await driver.quit({ context: session().context, stopDaemons: true }).catch(() => undefined);
     },
   };
 }

@@ -1,5 +1,7 @@
-// A loopback stand-in for a Kubernetes API server that answers the one request connecting makes
-// (GET /api/v1/namespaces), so "Connected" in the UI is a real round trip. It records the requests.
+// A loopback stand-in for a Kubernetes API server: GET /api/v1/namespaces answers the namespaces, every
+// other list an empty list and every watch stays open with nothing to say — what the core's cluster
+// session needs to call a namespace "connected" — so "Connected" in the UI is a real round trip. It
+// records the requests.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -25,6 +27,16 @@ export async function startApiServer(namespaces: string[]): Promise<FakeApiServe
       );
       return;
     }
+    if (req.method === "GET" && /[?&]watch=(true|1)(&|$)/.test(req.url ?? "")) {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.flushHeaders();
+      return;
+    }
+    if (req.method === "GET") {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ kind: "List", apiVersion: "v1", metadata: { resourceVersion: "1" }, items: [] }));
+      return;
+    }
     res.writeHead(404, { "content-type": "application/json" });
     res.end(JSON.stringify({ kind: "Status", status: "Failure", reason: "NotFound", code: 404 }));
   });
@@ -32,7 +44,11 @@ export async function startApiServer(namespaces: string[]): Promise<FakeApiServe
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     requests,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 

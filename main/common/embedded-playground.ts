@@ -13,6 +13,8 @@ export const PLAYGROUND_LABEL = "Playground — a simulated GKE cluster";
 /** Why the playground starts (null: it does not). */
 export function playgroundReason(forced: boolean, env: Record<string, string | undefined> = process.env): string | null {
   if (forced) return "--playground was given";
+  // SWITCHBOARD_PLAYGROUND=0: never start it by itself (tests of the launcher, users who do not want it).
+  if (env.SWITCHBOARD_PLAYGROUND === "0") return null;
   const location = kubeconfigPaths(env);
   const files = location.paths.filter((p) => existsSync(p));
   if (files.length === 0) return location.origin === "KUBECONFIG" ? "none of the KUBECONFIG files exists" : "there is no ~/.kube/config";

@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import {
   app,
   BrowserWindow,
+  dialog,
   ipcMain,
   Menu,
   nativeTheme,
@@ -25,6 +26,7 @@ import { createDispatcher } from "../common/dispatcher.ts";
 import { EVENTS_CHANNEL, INVOKE_CHANNEL } from "../common/ipc.ts";
 import { contentType, resolveStaticFile } from "../common/static-files.ts";
 import { importLoginShellPath } from "../common/shell-env.ts";
+import { activeIntercepts, describeIntercepts } from "../common/quit-intercepts.ts";
 import { MIN_SIZE, placeWindow, readWindowState, writeWindowState } from "./window-state.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url)); // out/main
@@ -77,7 +79,7 @@ async function start() {
   // No cluster configured, or --playground: the simulated GKE cluster, in this process.
   const why = playgroundReason(process.argv.includes("--playground"));
   embedded = why ? await startEmbeddedPlayground() : null;
-  core = createCore({ host: "electron", ...embedded?.coreOptions });
+  core = createCore({ host: "electron", ...embedded?.coreOptions, telepresenceStopOnClose: Boolean(embedded?.coreOptions.telepresencePath) });
   const dispatch = createDispatcher(core);
   ipcMain.handle(INVOKE_CHANNEL, (event: IpcMainInvokeEvent, method: unknown, input: unknown) => {
     if (!isOurFrame(event)) {
@@ -105,9 +107,53 @@ async function start() {
   app.on("window-all-closed", () => {
     if (process.platform !== "darwin") app.quit();
   });
-  app.on("before-quit", () => {
+  let quitDecided = false;
+  app.on("before-quit", (event) => {
+    // Active intercepts outlive the app (telepresence.md §2): ask before leaving them behind.
+    if (!quitDecided && core) {
+      event.preventDefault();
+      void decideQuit(core).then((go) => {
+        if (!go) return;
+        quitDecided = true;
+        app.quit();
+      });
+      return;
+    }
     void core?.close().finally(() => embedded?.stop());
   });
+}
+
+/** Asks whether to leave this machine's intercepts; false: the user cancelled quitting. */
+async function decideQuit(current: Core): Promise<boolean> {
+  const active = await activeIntercepts(current);
+  if (active.length === 0) return true;
+  const options = {
+    type: "question" as const,
+    buttons: ["Leave them and quit", "Keep them and quit", "Cancel"],
+    defaultId: 0,
+    cancelId: 2,
+    noLink: true,
+    message: active.length === 1 ? "An intercept is still active" : `${active.length} intercepts are still active`,
+    detail: `${describeIntercepts(active)}\n\nKept intercepts stay active in Telepresence: their traffic keeps going to this machine until you leave them (Switchboard shows them again when it starts).`,
+  };
+  const { response } = mainWindow && !mainWindow.isDestroyed() ? await dialog.showMessageBox(mainWindow, options) : await dialog.showMessageBox(options);
+  if (response === 2) return false;
+  if (response === 0) {
+    try {
+      await current["intercepts.leaveAll"]({});
+    } catch (error) {
+      const { response: again } = await dialog.showMessageBox({
+        type: "error",
+        buttons: ["Quit anyway", "Cancel"],
+        defaultId: 1,
+        cancelId: 1,
+        message: "Switchboard could not end every intercept",
+        detail: `${(error as Error).message}\n\nRun \`telepresence list -i\` and \`telepresence leave NAME\` in a terminal.`,
+      });
+      return again === 0;
+    }
+  }
+  return true;
 }
 
 /** Only the top frame of our own page may call the core (not an iframe, not another origin). */

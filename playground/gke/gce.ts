@@ -54,6 +54,8 @@ export interface GceChange {
   negs?: string[];
   backendServices?: string[];
   healthChecks?: string[];
+  /** Pods (`ns/name`) whose endpoints' health changed. */
+  pods?: string[];
 }
 
 export function endpointKey(ip: string, port: number): string {
@@ -224,7 +226,8 @@ export class Gce extends EventEmitter {
     if (!perEp) perNeg.set(neg, (perEp = new Map()));
     if (perEp.get(endpoint) === state) return;
     perEp.set(endpoint, state);
-    this.changed("health");
+    const pod = this.negs.get(neg)?.endpoints.get(endpoint)?.pod;
+    this.changed("health", pod ? { pods: [pod] } : undefined);
   }
 
   /** Health of an endpoint as seen by one backend service (UNKNOWN until probed). */
@@ -238,6 +241,31 @@ export class Gce extends EventEmitter {
     const names = this.bsByNeg.get(negKeyValue);
     if (!names) return [];
     return this.inInsertionOrder(names).filter((b) => b.backends.includes(negKeyValue) && this.healthChecks.has(b.healthCheck));
+  }
+
+  /**
+   * Pods (`ns/name`) a change may concern: those with endpoints in the NEGs it names or in the NEGs
+   * of the backend services (and health checks) it names, plus the pods it names. Undefined: any pod.
+   */
+  podsAffectedBy(detail: GceChange | undefined): Set<string> | undefined {
+    if (!detail) return undefined;
+    const out = new Set<string>(detail.pods ?? []);
+    const negs = new Set<string>(detail.negs ?? []);
+    const bsNames = new Set<string>(detail.backendServices ?? []);
+    for (const hc of detail.healthChecks ?? []) for (const n of this.bsByHc.get(hc) ?? []) bsNames.add(n);
+    for (const n of bsNames) {
+      const bs = this.backendServices.get(n);
+      // A backend service that went away: its NEGs are unknown here now, so any pod may be concerned.
+      if (!bs) return undefined;
+      for (const k of bs.backends) negs.add(k);
+    }
+    for (const k of negs) {
+      const neg = this.negs.get(k);
+      // A deleted NEG's endpoints are gone: any pod may be concerned.
+      if (!neg) return undefined;
+      for (const ep of neg.endpoints.values()) out.add(ep.pod);
+    }
+    return out;
   }
 
   /** Names of the backend services using a health check. */

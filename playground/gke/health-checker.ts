@@ -87,6 +87,13 @@ interface ProberState {
 export interface HealthCheckerOptions {
   /** The playground's speed factor: every interval and timeout is divided by it. */
   speed: number;
+  /**
+   * Probes in flight at once; the others wait their turn (FIFO). Each probe holds two sockets, and
+   * at --scale 5000 (15,000 endpoints, all probed at once when the load balancers appear) sockets
+   * beyond the process's file limit fail with EMFILE — failed health checks that GCE would not see.
+   * A probe's timeout starts when it is sent. Default 256.
+   */
+  maxConcurrentProbes?: number;
   onProbe?: (info: { backendService: string; endpoint: NetworkEndpoint; result: ProbeResult; state: HealthState }) => void;
 }
 
@@ -124,6 +131,9 @@ export class HealthChecker {
     });
   };
   private running = false;
+  private inFlight = 0;
+  private waiting: ProberState[] = [];
+  private waitingHead = 0;
 
   constructor(gce: Gce, dialer: EndpointDialer, options: HealthCheckerOptions) {
     this.gce = gce;
@@ -143,6 +153,8 @@ export class HealthChecker {
     this.running = false;
     this.gce.off("changed", this.onChanged);
     for (const slot of this.slots.values()) for (const p of slot.values()) this.stopProber(p);
+    this.waiting = [];
+    this.waitingHead = 0;
     this.slots.clear();
     this.slotNegsByBs.clear();
     this.slotBsByNeg.clear();
@@ -208,7 +220,7 @@ export class HealthChecker {
         const prober: ProberState = { bs: bsName, neg: key, endpoint: ep, successes: 0, failures: 0, state: this.gce.healthOf(bsName, key, epKey), stopped: false };
         slot.set(epKey, prober);
         // The first probe goes out right away; the next ones every checkIntervalSec.
-        prober.timer = setTimeout(() => void this.probe(prober), 0);
+        prober.timer = setTimeout(() => this.probe(prober), 0);
       }
     }
     if (!slot) return;
@@ -244,7 +256,29 @@ export class HealthChecker {
     if (p.timer) clearTimeout(p.timer);
   }
 
-  private async probe(p: ProberState): Promise<void> {
+  /** Sends the probe now, or queues it while maxConcurrentProbes are in flight. */
+  private probe(p: ProberState): void {
+    if (p.stopped) return;
+    if (this.inFlight >= (this.options.maxConcurrentProbes ?? 256)) {
+      this.waiting.push(p);
+      return;
+    }
+    this.inFlight += 1;
+    void this.probeNow(p).finally(() => {
+      this.inFlight -= 1;
+      while (this.waitingHead < this.waiting.length && this.inFlight < (this.options.maxConcurrentProbes ?? 256)) {
+        const next = this.waiting[this.waitingHead++]!;
+        if (!next.stopped) this.probe(next);
+      }
+      // Drop the consumed head now and then (Array#shift is linear: quadratic over 15,000 probes).
+      if (this.waitingHead > 1024 && this.waitingHead * 2 > this.waiting.length) {
+        this.waiting = this.waiting.slice(this.waitingHead);
+        this.waitingHead = 0;
+      }
+    });
+  }
+
+  private async probeNow(p: ProberState): Promise<void> {
     if (p.stopped) return;
     const bs = this.gce.backendServices.get(p.bs);
     const hc = bs && this.gce.healthChecks.get(bs.healthCheck);
@@ -267,6 +301,6 @@ export class HealthChecker {
     }
     this.gce.setHealth(p.bs, p.neg, endpointKey(p.endpoint.ipAddress, p.endpoint.port), p.state);
     this.options.onProbe?.({ backendService: p.bs, endpoint: p.endpoint, result, state: p.state });
-    if (!p.stopped) p.timer = setTimeout(() => void this.probe(p), Math.max(1, (settings.checkIntervalSec * 1000) / speed));
+    if (!p.stopped) p.timer = setTimeout(() => this.probe(p), Math.max(1, (settings.checkIntervalSec * 1000) / speed));
   }
 }

@@ -78,6 +78,25 @@ function harness() {
       calls.push(["services.get", input]);
       throw new SwitchboardError("not-found", `There is no Service ${input.namespace}/${input.name}.`, "It may have been deleted.");
     },
+    // Click-to-intercept is not what these tests are about: the program is "missing".
+    ...Object.fromEntries(
+      ["telepresence.status", "telepresence.connect", "telepresence.quit", "intercepts.preview", "intercepts.start", "intercepts.stop", "intercepts.leaveAll"].map((m) => [
+        m,
+        async () => {
+          throw new SwitchboardError("telepresence-missing", "Telepresence is not installed (the telepresence program was not found).");
+        },
+      ]),
+    ) as unknown as Pick<SwitchboardApi, "telepresence.status" | "telepresence.connect" | "telepresence.quit" | "intercepts.preview" | "intercepts.start" | "intercepts.stop" | "intercepts.leaveAll">,
+    // Health strategies are not what these tests are about either: an empty journal, nothing planned.
+    "strategies.list": async () => ({ context: null, operations: [] }),
+    ...Object.fromEntries(
+      ["strategies.plan", "strategies.apply", "strategies.rollback", "strategies.resume"].map((m) => [
+        m,
+        async () => {
+          throw new SwitchboardError("context-not-found", "No context is selected.");
+        },
+      ]),
+    ) as unknown as Pick<SwitchboardApi, "strategies.plan" | "strategies.apply" | "strategies.rollback" | "strategies.resume">,
     subscribe: (l) => {
       listener = l;
       return () => undefined;

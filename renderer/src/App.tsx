@@ -4,6 +4,7 @@ import { Sidebar } from "./components/Sidebar.tsx";
 import { ContextView } from "./components/ContextView.tsx";
 import { EmptyState } from "./components/EmptyState.tsx";
 import { StatusBar } from "./components/StatusBar.tsx";
+import { InterceptToasts } from "./components/InterceptPanel.tsx";
 
 export function App({ actions }: { actions: Actions }) {
   const contexts = useSwitchboard((s) => s.contexts);
@@ -32,6 +33,7 @@ export function App({ actions }: { actions: Actions }) {
         )}
       </main>
       <StatusBar actions={actions} />
+      <InterceptToasts />
     </div>
   );
 }

@@ -3,6 +3,7 @@ import { create } from "zustand";
 import type { AppInfo, ConnectionState, ContextsView, SwitchboardApi, SwitchboardEvent } from "../../app/contract/api.ts";
 import type { ErrorValue } from "../../app/contract/errors.ts";
 import { createServiceActions, useServices } from "./services-store.ts";
+import { createInterceptActions, useIntercepts } from "./intercepts-store.ts";
 
 export interface SwitchboardState {
   info: AppInfo | null;
@@ -27,6 +28,10 @@ export const useSwitchboard = create<SwitchboardState>()((set) => ({
     // Service events belong to the services slice (services-store.ts): one entry point for the host.
     if (events.some((e) => e.type === "services" || e.type === "service" || e.type === "health-source")) {
       useServices.getState().apply(events);
+    }
+    // Telepresence state and progress; service rows too (it toasts when an intercepted one turns unhealthy).
+    if (events.some((e) => e.type === "intercepts" || e.type === "intercept-progress" || e.type === "services" || e.type === "service")) {
+      useIntercepts.getState().apply(events);
     }
     set((state) => {
       const next: Partial<SwitchboardState> = {};
@@ -66,13 +71,16 @@ export function createActions(api: SwitchboardApi) {
   const setConnection = (connection: ConnectionState) =>
     set((state) => ({ connection: newer(state.connection, connection) }));
 
+  const intercepts = createInterceptActions(api);
   return {
     ...createServiceActions(api),
+    ...intercepts,
     /** Reads everything once (at start and after the host link comes back); events do the rest. */
     async sync() {
       await guard(() => api["app.info"]({}), (info) => set({ info }));
       await guard(() => api["contexts.list"]({}), (contexts) => set({ contexts }));
       await guard(() => api["session.get"]({}), setConnection);
+      void intercepts.loadTelepresence();
       if (useSwitchboard.getState().connection?.phase === "connected") {
         await guard(() => api["namespaces.list"]({}), ({ namespaces }) => set({ namespaces }));
       }

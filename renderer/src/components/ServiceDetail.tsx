@@ -1,6 +1,7 @@
 // One service in full: header, the traffic path and (separately) the health check's own path per
 // port, a what-if for intercepting a port, the pods, the health timeline and the findings with fixes.
 import { useEffect, useId, useMemo, useRef, useState } from "react";
+import type React from "react";
 import type { HealthEvent, HealthSource, ServiceDetail as Detail } from "../../../app/contract/api.ts";
 import type { Finding, Fix, HealthCheckView, PodView, PortView } from "../../../app/contract/model.ts";
 import type { WhatIfChoice } from "../diagram.ts";
@@ -11,6 +12,7 @@ import { Diagram } from "./Diagram.tsx";
 import type { DiagramLayout } from "./Diagram.tsx";
 import { HealthValueBadge, ServiceHealthBadge, SeverityIcon, ToneIcon } from "./Health.tsx";
 import { HealthSourceNote } from "./HealthSourceBanner.tsx";
+import { InterceptPanel, InterceptSection } from "./InterceptPanel.tsx";
 import { RichText } from "./RichText.tsx";
 
 const TRAFFIC_LAYOUT: DiagramLayout = { widths: [128, 136, 182, 80, 130, 116], gap: 22 };
@@ -78,7 +80,13 @@ export function ServiceDetail({ detail, healthSource, fixRequest, onFix, onClose
 
       {source.source !== "compute-api" ? <HealthSourceNote source={source} /> : null}
 
-      {fixRequest && fixRequest.service === view.key ? <FixPanel request={fixRequest} onClose={onCloseFix} /> : null}
+      {fixRequest && fixRequest.service === view.key ? (
+        <FixPanel request={fixRequest} onClose={onCloseFix}>
+          {fixRequest.fix.strategy === "http-filtered-intercept" ? <InterceptPanel detail={detail} preferKind="http-filtered" onFix={onFix} /> : null}
+        </FixPanel>
+      ) : null}
+
+      <InterceptSection detail={detail} onFix={onFix} />
 
       {view.problems.length > 0 ? (
         <div className="problems">
@@ -439,7 +447,7 @@ export function Findings({ findings, onFix }: { findings: Finding[]; onFix(findi
  * The region a Fix button opens. It says what the fix will do (Fix.description) and that nothing
  * changed yet; the strategy wizard / intercept panel (next step) renders into `.fix-actions`.
  */
-export function FixPanel({ request, onClose }: { request: FixRequest; onClose(): void }) {
+export function FixPanel({ request, onClose, children }: { request: FixRequest; onClose(): void; children?: React.ReactNode }) {
   const ref = useRef<HTMLElement>(null);
   useEffect(() => {
     ref.current?.focus();
@@ -469,7 +477,9 @@ export function FixPanel({ request, onClose }: { request: FixRequest; onClose():
         </dl>
       ) : null}
       <p className="fix-status">Nothing has changed in the cluster yet.</p>
-      <div className="fix-actions" data-fix-id={request.fix.id} />
+      <div className="fix-actions" data-fix-id={request.fix.id}>
+        {children}
+      </div>
     </section>
   );
 }
