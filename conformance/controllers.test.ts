@@ -215,10 +215,8 @@ describe("health strategies (app/strategies) on the real kube-apiserver", () => 
       const err = await r.apply(plan).then(() => null, (e: unknown) => e);
       expect(err).toBeInstanceOf(SwitchboardError);
       expect((err as SwitchboardError).message).toContain("nothing is left half-applied");
-      // KNOWN BUG (README difference 2): on the real server this reads "The cluster rejected
-      // backendconfigs.cloud.google.com as invalid…" instead of "changed by somebody else"; the
-      // playground's own strategies test gets `conflict`. Change to "conflict" once kube.ts is fixed.
-      expect((err as SwitchboardError).code).toBe("invalid-request");
+      // The real server's bare 422 for the failed guard is a `conflict` (README difference 2).
+      expect((err as SwitchboardError).code).toBe("conflict");
       const [deployment] = await stateOf([keys.find((x) => x.kind === "Deployment")!]);
       expect(deployment).toEqual(before[keys.findIndex((x) => x.kind === "Deployment")]);
       expect(r.operations()[0]!.state).toBe("failed");
@@ -252,27 +250,17 @@ describe("health strategies (app/strategies) on the real kube-apiserver", () => 
     expect(await objects.get({ ...key, name: "never-there" })).toBeNull();
   });
 
-  // KNOWN BUG, found by this suite (conformance/README.md, difference 2): kube-apiserver answers a
-  // failed JSON-patch `test` with a bare 422 ("the server rejected our request due to an error in
-  // our request", empty details), which app/strategies/kube.ts does not recognise as a failed guard:
-  // the user gets `invalid-request` instead of `conflict` when an edit lands between the runner's
-  // read and its patch. The playground's 422 carries the json-patch text, so its tests pass.
-  // `it.fails` keeps the run green while the bug is there and turns red once it is fixed: then
-  // change it to `it`.
-  it.fails("the ObjectApi on the real server: a failed JSON-patch `test` is `conflict` (KNOWN BUG: invalid-request)", async () => {
-    const objects = clientNodeObjects(kc);
-    const key: ObjectKey = { kind: "BackendConfig", apiVersion: "cloud.google.com/v1", namespace: NS, name: "web" };
-    const guard = await objects.patch(key, [{ op: "test", path: "/metadata/resourceVersion", value: "1" }, { op: "add", path: "/metadata/labels", value: { x: "y" } }]).then(() => null, (e: unknown) => e);
-    expect(guard).toBeInstanceOf(SwitchboardError);
-    expect((guard as SwitchboardError).code).toBe("conflict");
-  });
-
-  it("what the app gets today for that failed `test` on the real server: `invalid-request`, and nothing changed", async () => {
+  // Found by this suite (conformance/README.md, difference 2): kube-apiserver answers a failed
+  // JSON-patch `test` with a BARE 422 ("the server rejected our request due to an error in our
+  // request", empty details). app/strategies/kube.ts recognises it as a failed guard, so the user
+  // gets `conflict` (somebody else changed the object), and nothing changed.
+  it("the ObjectApi on the real server: a failed JSON-patch `test` is `conflict`, and nothing changed", async () => {
     const objects = clientNodeObjects(kc);
     const key: ObjectKey = { kind: "BackendConfig", apiVersion: "cloud.google.com/v1", namespace: NS, name: "web" };
     const before = await objects.get(key);
     const guard = await objects.patch(key, [{ op: "test", path: "/metadata/resourceVersion", value: "1" }, { op: "add", path: "/metadata/labels", value: { x: "y" } }]).then(() => null, (e: unknown) => e);
-    expect((guard as SwitchboardError).code).toBe("invalid-request");
+    expect(guard).toBeInstanceOf(SwitchboardError);
+    expect((guard as SwitchboardError).code).toBe("conflict");
     expect((await objects.get(key))?.metadata.resourceVersion).toBe(before?.metadata.resourceVersion);
   });
 });

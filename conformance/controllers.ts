@@ -118,6 +118,14 @@ function podReady(p: Pod): boolean {
   return p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
 }
 
+/** Ready=False for a missing readiness-gate condition that is in fact there (and True). */
+function staleReadinessGate(p: Pod): boolean {
+  const conditions = p.status?.conditions ?? [];
+  const ready = conditions.find((c) => c.type === "Ready");
+  return ready?.status === "False" && (ready as { reason?: string }).reason === "ReadinessGatesNotReady"
+    && (p.spec as { readinessGates?: Array<{ conditionType: string }> }).readinessGates?.every((g) => conditions.some((c) => c.type === g.conditionType && c.status === "True")) === true;
+}
+
 async function answers(url: string): Promise<boolean> {
   try {
     const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
@@ -153,6 +161,11 @@ export async function deployAndWait(c: Controllers, objects: KubeObject[], names
       if (ok.every(Boolean)) return lbs;
     }
     if (Date.now() > deadline) {
+      const stale = inNs().filter(staleReadinessGate).map((p) => p.metadata.name);
+      if (stale.length) {
+        throw new Error(`not ready in time: pods ${stale.join(", ")} say "Ready=False: readiness gate condition does not exist" while the API server holds that condition True. `
+          + "This is the playground kubelet's status-write race (conformance/README.md, difference 10): it adopted its own older write over the newer watch event.");
+      }
       const pending = deployments.filter((d) => !deploymentDone(d)).map((d) => d.metadata.name);
       const notReady = inNs().filter((p) => !podReady(p)).map((p) => `${p.metadata.name}: ${JSON.stringify(p.status?.conditions ?? [])}`);
       throw new Error(`not ready in time: deployments ${pending.join(", ") || "done"}; pods not Ready: ${notReady.slice(0, 3).join(" | ") || "none"}; load balancers missing: ${expected.filter((k) => !lbs[k]).join(", ") || "none"}`);

@@ -26,8 +26,7 @@ let pgStore: Store;
  * described in conformance/README.md ("Differences").
  */
 const DIFFERENCES: Record<string, StatusShape | Record<string, unknown>> = {
-  // README difference 2: the playground keeps the json-patch library's text as a cause.
-  "json patch test fails": { code: 422, kind: "Status", reason: "Invalid", details: { causes: [{ reason: "UnexpectedServerResponse", field: undefined }] } },
+  // (README difference 2, the json-patch `test` cause, is fixed: the playground answers like the real server.)
   // README difference 3: no `details` on the playground's 415 (and another message).
   "patch with text/plain": { code: 415, kind: "Status", reason: "UnsupportedMediaType" },
   // README difference 4: the playground names the resource (and the older message text).
@@ -271,12 +270,12 @@ describe("what the real server adds to objects", () => {
       deletionTimestamp: true,
       deletionGracePeriodSeconds: 30,
     });
-    // The playground: graceful deletion without the grace period on the object, and none of the
-    // admission plugins' additions (ServiceAccount token volume, DefaultTolerationSeconds, Priority)
-    // nor managedFields.
+    // The playground: none of the admission plugins' additions (ServiceAccount token volume,
+    // DefaultTolerationSeconds, Priority), no enableServiceLinks default, no managedFields; and a
+    // graceful pod deletion answered 202 Accepted where the real server answers 200 (the object).
     expect(view(created.pg, deleted.pg)).toEqual({
       serviceAccountTokenVolume: false, tolerations: [], priority: undefined, enableServiceLinks: undefined, managedFields: false,
-      deleteStatus: 200, deletionTimestamp: true, deletionGracePeriodSeconds: undefined,
+      deleteStatus: 202, deletionTimestamp: true, deletionGracePeriodSeconds: 30,
     });
   });
 });

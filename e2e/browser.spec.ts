@@ -80,6 +80,8 @@ test.describe("browser host", () => {
     await expect(status).toContainText(`${GKE} / shop`);
     await expect(gke).toHaveAttribute("aria-current", "true");
     await expect(page.getByRole("heading", { level: 1 })).toHaveText("shop");
+    // Once connected the cluster's cards fold away under the services (ContextView.tsx): unfold them.
+    await page.getByText("Cluster, credentials and kubeconfig").click();
     await expect(page.getByText("switchboard-e2e", { exact: true })).toBeVisible();
     const namespaces = page.getByRole("list", { name: "Namespaces in this cluster" });
     await expect(namespaces.getByRole("button")).toHaveText(["default", "kube-system", "payments", "shop"]);

@@ -12,6 +12,9 @@ export const USAGE = `usage:
   switchboard contexts                       [--kubeconfig FILE] [--json]
   switchboard status   [-n NAMESPACE]        [--context NAME] [--kubeconfig FILE] [--json]
   switchboard diagnose SERVICE -n NAMESPACE  [--context NAME] [--kubeconfig FILE] [--json]
+  switchboard strategy plan|apply|rollback|list SERVICE -n NAMESPACE …  (switchboard strategy --help)
+  switchboard intercept SERVICE -n NAMESPACE --port LOCAL[:SERVICE_PORT] [--http-header NAME=VALUE]
+  switchboard leave SERVICE -n NAMESPACE                                  (switchboard intercept --help)
 
 options:
   --kubeconfig FILE      kubeconfig to read (default: $KUBECONFIG, else ~/.kube/config); repeatable
@@ -92,6 +95,10 @@ export function parseCli(argv: string[]): Parsed | "help" {
 
 /** Runs one command; resolves to the exit code. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  // Health strategies have their own flags and module (app/cli/strategy.ts).
+  if (argv[0] === "strategy") return (await import("./strategy.ts")).strategyCommand(argv.slice(1), io);
+  // Click-to-intercept: its own flags and module (app/cli/intercept.ts).
+  if (argv[0] === "intercept" || argv[0] === "leave") return (await import("./intercept.ts")).interceptCommands[argv[0]]!(argv.slice(1), io);
   let args: Parsed | "help";
   try {
     args = parseCli(argv);

@@ -7,6 +7,8 @@ import type { Finding, ServiceView, TelepresenceView } from "./model.ts";
 import type { Result } from "./result.ts";
 import { interceptMethods, type InterceptEvent, type InterceptMethodOutputs } from "./intercepts.ts";
 import { strategyMethods, type StrategyEvent, type StrategyMethodOutputs } from "./strategies.ts";
+import { settingsMethods, type SettingsEvent, type SettingsMethodOutputs } from "./settings.ts";
+import { tourMethods, type TourEvent, type TourMethodOutputs } from "./tour.ts";
 
 export const CONTRACT_VERSION = 1;
 
@@ -30,6 +32,10 @@ export const methods = {
   ...interceptMethods,
   /** Health strategies: plan, apply, verify, roll back (strategies.ts). */
   ...strategyMethods,
+  /** User settings, kept by the core in the data dir (settings.ts). */
+  ...settingsMethods,
+  /** The onboarding tour's tools, only in the embedded playground (tour.ts). */
+  ...tourMethods,
 } as const;
 
 export type MethodName = keyof typeof methods;
@@ -93,7 +99,7 @@ export interface NamespaceList {
 }
 
 /** What each method answers. */
-export interface MethodOutputs extends InterceptMethodOutputs, StrategyMethodOutputs {
+export interface MethodOutputs extends InterceptMethodOutputs, StrategyMethodOutputs, SettingsMethodOutputs, TourMethodOutputs {
   "app.info": AppInfo;
   "contexts.list": ContextsView;
   "session.select": ConnectionState;
@@ -181,7 +187,11 @@ export type SwitchboardEvent =
   /** Telepresence state and intercept progress (intercepts.ts). */
   | InterceptEvent
   /** Health strategy progress and the operations journal (strategies.ts). */
-  | StrategyEvent;
+  | StrategyEvent
+  /** The settings changed (settings.ts). */
+  | SettingsEvent
+  /** The tour's local server: each request that reaches it, and its state (tour.ts). */
+  | TourEvent;
 
 export type EventListener = (events: SwitchboardEvent[]) => void;
 

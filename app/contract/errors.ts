@@ -22,6 +22,7 @@ export const errorCodes = [
   "telepresence-error",
   "cancelled",
   "timeout",
+  "settings-invalid", // the settings file could not be read or did not validate (defaults in use)
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];

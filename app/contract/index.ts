@@ -5,3 +5,5 @@ export * from "./validate.ts";
 export * from "./model.ts";
 export * from "./intercepts.ts";
 export * from "./strategies.ts";
+export * from "./settings.ts";
+export * from "./tour.ts";

@@ -15,7 +15,7 @@ import type {
   SwitchboardApi,
 } from "../contract/api.ts";
 import { CONTRACT_VERSION } from "../contract/api.ts";
-import { SwitchboardError, toErrorValue, type ErrorValue } from "../contract/errors.ts";
+import { SwitchboardError, type ErrorValue } from "../contract/errors.ts";
 import {
   clientConfigFor,
   kubeconfigPaths,
@@ -29,7 +29,9 @@ import { computeSettingsFromEnv, type ComputeSettings } from "./endpoint-health.
 import { createEventBatcher } from "./event-batcher.ts";
 import { LiveSession, type SessionTuning } from "./live-session.ts";
 import { createIntercepts } from "./intercepts.ts";
-import { createStrategies, type StrategiesOptions } from "./strategies.ts";
+import { createStrategies, defaultDataDir, type StrategiesOptions } from "./strategies.ts";
+import { createSettingsStore } from "./settings.ts";
+import { createPlaygroundTools, type EmbeddedPlaygroundInfo } from "./playground-tools.ts";
 
 export interface CoreOptions {
   host: AppInfo["host"];
@@ -71,6 +73,8 @@ export interface CoreOptions {
   dataDir?: string;
   /** Health strategy knobs for tests (rollout / verify deadlines, poll intervals). */
   strategyTuning?: StrategiesOptions["tuning"];
+  /** The embedded playground (its context and front doors): enables the tour's tools (playground-tools.ts). */
+  playground?: EmbeddedPlaygroundInfo;
 }
 
 export type Core = SwitchboardApi & {
@@ -109,6 +113,8 @@ export function createCore(options: CoreOptions): Core {
   /** The selected context's cluster session and service views (live-session.ts). */
   let live: LiveSession | null = null;
   const envCompute = { ...computeSettingsFromEnv(env), ...options.compute };
+  // User settings (app/core/settings.ts): `<dataDir>/settings.json`; a bad file is reported, not fatal.
+  const settings = createSettingsStore({ dataDir: options.dataDir ?? defaultDataDir(env), emit: (event) => events.emit(event), log });
 
   /** Compute API settings of a context: its own (playground), else the global ones + the GKE project of its name. */
   function computeFor(context: string): ComputeSettings {
@@ -224,7 +230,8 @@ export function createCore(options: CoreOptions): Core {
   // into its snapshot and re-derive on `intercepts.onFactsChanged`.
   const intercepts = createIntercepts({
     env,
-    telepresencePath: options.telepresencePath,
+    // The host's program (embedded playground) wins; else the user's setting; empty: find it (env, PATH).
+    telepresencePath: options.telepresencePath ?? (settings.current().telepresencePath || undefined),
     session: () => ({ context: connection.context, namespace: connection.namespace }),
     kubeconfigFiles: location.origin === "explicit" ? location.paths : [],
     serviceDetail: async (namespace, name) => {
@@ -250,6 +257,8 @@ export function createCore(options: CoreOptions): Core {
     log,
     ...(options.strategyTuning ? { tuning: options.strategyTuning } : {}),
   });
+  // The onboarding tour's tools (front door requests, the local server): only for the embedded playground.
+  const playgroundTools = createPlaygroundTools({ playground: options.playground ?? null, context: () => connection.context, emit: (event) => events.emit(event) });
   let wasConnected = false;
   events.subscribe((batch) => {
     for (const event of batch) {
@@ -347,6 +356,8 @@ export function createCore(options: CoreOptions): Core {
 
     ...intercepts.methods,
     ...strategies.methods,
+    ...settings.methods,
+    ...playgroundTools.methods,
 
     subscribe(listener: EventListener) {
       return events.subscribe(listener);
@@ -360,6 +371,8 @@ export function createCore(options: CoreOptions): Core {
       stopWatching();
       await intercepts.close();
       await strategies.close();
+      await settings.close();
+      await playgroundTools.close();
       events.close();
       if (inFlight) await inFlight.catch(() => undefined);
     },

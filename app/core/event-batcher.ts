@@ -18,6 +18,10 @@ export function eventKey(event: SwitchboardEvent): string {
   if (event.type === "service") return `service:${event.detail.summary.key}`;
   // Progress steps are a sequence, not a state: keep each step (a newer "waiting" tick replaces the last).
   if (event.type === "intercept-progress") return `${event.type}:${event.progress.action}:${event.progress.step}:${event.progress.status}`;
+  // Strategy steps too (app/core/strategies.ts): each message kept; a newer rollout tick replaces the last.
+  if (event.type === "strategy-progress") return `${event.type}:${event.progress.operation}:${event.progress.phase}:${event.progress.step}${event.progress.step === "rollout" ? "" : `:${event.progress.message}`}`;
+  // Each request reaching the tour's local server is one arrival, not a state (playground-tools.ts).
+  if (event.type === "local-request") return `${event.type}:${event.port}:${event.request.seq}`;
   return event.type;
 }
 

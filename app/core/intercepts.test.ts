@@ -59,13 +59,14 @@ function detailFrom(getFacts: () => TelepresenceFacts | undefined, kubeconfig: (
   };
 }
 
-function make(options: { program?: string; cluster?: Pg; detail?: boolean } = {}) {
+function make(options: { program?: string; cluster?: Pg; detail?: boolean; env?: Record<string, string> } = {}) {
   const cluster = options.cluster ?? pg;
   const events: SwitchboardEvent[] = [];
   const env = {
     ...(process.env as Record<string, string>),
     PLAYGROUND_TELEPRESENCE_STATE_DIR: tempDir("sb-tp-state-"),
     PLAYGROUND_TELEPRESENCE_AGENT_TIMEOUT_MS: "20000",
+    ...options.env,
   };
   let facts: () => TelepresenceFacts | undefined = () => undefined;
   const i = createIntercepts({
@@ -161,6 +162,18 @@ describe("no traffic-manager in the cluster", () => {
     expect(error).toMatchObject({ code: "not-installed", details: { reason: "traffic-manager-missing" } });
     expect((error as { hint: string }).hint).toMatch(/telepresence helm install/);
     expect(i.telepresenceFacts()).toMatchObject({ trafficManager: { present: false } });
+  });
+});
+
+describe("the root daemon cannot start (no terminal for sudo)", () => {
+  it("connect fails with the ways out and a docker retry; connect --docker works", async () => {
+    const { i } = make({ env: { PLAYGROUND_TELEPRESENCE_NO_ROOT_DAEMON: "1" } });
+    const error = await i.methods["telepresence.connect"]({}).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "telepresence-error", details: { reason: "root-daemon", retry: { docker: true } } });
+    expect((error as { hint: string }).hint).toMatch(/telepresence connect --docker/);
+    const status = await i.methods["telepresence.connect"]({ docker: true });
+    expect(status).toMatchObject({ phase: "connected", connection: { context: "playground" } });
+    await i.methods["telepresence.quit"]({});
   });
 });
 
@@ -292,7 +305,7 @@ describe("intercepting web", () => {
   it("the CLI, spawned for real: a header-filtered intercept, the front door with the header reaches the laptop, leave; errors exit non-zero", async () => {
     const cli = (args: string[]) =>
       new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-        execFile(process.execPath, [join(root, "app", "cli", "intercept.ts"), ...args, "--kubeconfig", pg.kubeconfigPath, "--telepresence", BIN], { env: me.env, timeout: 60_000 }, (err, stdout, stderr) =>
+        execFile(process.execPath, [join(root, "bin", "switchboard.mjs"), ...args, "--kubeconfig", pg.kubeconfigPath, "--telepresence", BIN], { env: me.env, timeout: 60_000 }, (err, stdout, stderr) =>
           resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr }),
         );
       });
@@ -300,6 +313,10 @@ describe("intercepting web", () => {
     expect(started.stderr).toBe("");
     expect(started.code).toBe(0);
     expect(JSON.parse(started.stdout)).toMatchObject({ intercept: { name: "web", mine: true, localPort: local.port }, command: expect.stringMatching(/--http-header x-dev=cli/) });
+    // Started by another process: an explicit refresh learns its filter from `list` (spec.mechanism_args).
+    const seen = await me.i.methods["telepresence.status"]({ refresh: true });
+    expect(seen.intercepts).toEqual([expect.objectContaining({ name: "web", mine: true, httpFilter: ["x-dev=cli"], global: false })]);
+    expect(me.i.telepresenceFacts()?.intercepts).toEqual([expect.objectContaining({ name: "web", global: false, httpFilter: ["x-dev=cli"] })]);
     const hit = await until("the header's request reaches the laptop", async () => {
       const before = local.hits.length;
       const res = await fetch(pg.loadBalancers["demo/web"]!, { headers: { "x-dev": "cli" }, signal: AbortSignal.timeout(5_000) });

@@ -114,7 +114,7 @@ export function healthVerdict(detail: ServiceDetail | null, servicePort: string 
     reason = `A global intercept of port ${portKey} would send the load balancer's health checks to your laptop: ${globalHit.global.explanation}`;
     if (filteredSafe && filterAvailable) {
       offerFirst = "http-filtered";
-      reason += ` With a header filter the checks keep reaching the app: ${whatIfs[0]!.httpFiltered.explanation}`;
+      reason += " With a header filter the checks carry no matching header, so they keep reaching the app (telepresence.md §5).";
     } else {
       offerFirst = "health-strategy";
       reason += filteredSafe
@@ -435,7 +435,8 @@ export function createIntercepts(options: InterceptsOptions): Intercepts {
 
   const methods: Methods = {
     async "telepresence.status"(input) {
-      if (input.refresh || !state) return refresh(!state);
+      // An explicit refresh lists too (details of intercepts started elsewhere); the poll is status only.
+      if (input.refresh || !state) return refresh(true);
       return statusView();
     },
 

@@ -36,6 +36,7 @@ export class LiveSession {
   #services: LiveServices | null = null;
   #state: ConnectionState;
   #closed = false;
+  #connectedOnce = false;
   #settle: () => void = () => undefined;
   /** Resolves once the first attempt settled: connected (namespaces known) or error. */
   settled: Promise<void>;
@@ -87,6 +88,7 @@ export class LiveSession {
     // Until the first settle a fresh session of a reconnect says "reconnecting".
     const phase = state.phase === "connecting" && this.#options.phase === "reconnecting" ? "reconnecting" : state.phase;
     if (state.phase === "connected") {
+      this.#connectedOnce = true;
       // Namespaces for the picker (a user who may not list them still gets the context's own).
       void this.#session!.listNamespaces().then(
         (list) => {
@@ -133,7 +135,9 @@ export class LiveSession {
   }
 
   #ready(): LiveServices {
-    if (this.#state.phase === "connected" && this.#services) return this.#services;
+    // Reconnecting after having been connected: answer with what the watches hold (the status bar
+    // says it is reconnecting; the rows catch up by themselves).
+    if ((this.#state.phase === "connected" || (this.#state.phase === "reconnecting" && this.#connectedOnce)) && this.#services) return this.#services;
     const error = this.#state.error;
     if (error) throw new SwitchboardError(error.code, error.message, error.hint, error.details);
     throw new SwitchboardError("unreachable", `Not connected to "${this.context}" yet.`, "Wait for the connection, or reconnect from the status bar.");

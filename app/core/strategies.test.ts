@@ -119,7 +119,6 @@ describe.skipIf(!existsSync(index))("health strategies through the core (playgro
     await expect(call("strategies.apply", { planId: plan.planId })).rejects.toMatchObject({ code: "not-found" });
 
     await new Promise((r) => setTimeout(r, 100)); // the last event batch (coalescing window)
-    console.log(JSON.stringify(events.filter((e) => e.type === "strategy-progress").map((e) => (e as any).progress), null, 1));
     const progress = events.filter((e): e is Extract<SwitchboardEvent, { type: "strategy-progress" }> => e.type === "strategy-progress").map((e) => e.progress);
     expect(progress.some((p) => p.phase === "apply" && p.message === "patched Deployment web")).toBe(true);
     expect(progress.some((p) => p.step === "rollout")).toBe(true);

@@ -38,9 +38,18 @@ function groupVersion(key: ObjectKey): { group: string; version: string } {
 }
 
 /** A JSON patch `test` that failed (kube-apiserver answers 422 with the json-patch library's message). */
-function isTestFailure(status: KubeStatus | undefined, body: string): boolean {
+/**
+ * Did a guarded JSON patch fail on one of its `test` operations? The real kube-apiserver answers a
+ * failed test with a BARE 422 ("the server rejected our request due to an error in our request",
+ * reason Invalid, no causes — pinned by conformance/controllers.test.ts); some servers add the patch
+ * library's message as a cause. Our patches are otherwise well-formed (built from the object we just
+ * read), so a bare 422 on a patch is the guard.
+ */
+function isTestFailure(verb: string, status: KubeStatus | undefined, body: string): boolean {
   const text = `${status?.message ?? ""} ${(status?.details?.causes ?? []).map((c) => c.message ?? "").join(" ")} ${body}`;
-  return /test(ing value .*)? failed|test operation failed/i.test(text);
+  if (/test(ing value .*)? failed|test operation failed/i.test(text)) return true;
+  const bare = !status?.details?.causes?.length && /rejected our request due to an error in our request/i.test(status?.message ?? body);
+  return verb === "patch" && bare;
 }
 
 /** Maps a client-node failure to the contract's error, naming the object. */
@@ -52,7 +61,7 @@ export function toStrategyError(err: unknown, verb: string, key: ObjectKey, serv
     const text = typeof rawBody === "string" ? rawBody : rawBody === undefined ? "" : JSON.stringify(rawBody);
     const status = typeof rawBody === "object" && rawBody !== null && (rawBody as KubeStatus).kind === "Status" ? (rawBody as KubeStatus) : parseStatus(text);
     const code = err.code;
-    if (code === 409 || (code === 422 && isTestFailure(status, text))) {
+    if (code === 409 || (code === 422 && isTestFailure(verb, status, text))) {
       return new SwitchboardError(
         "conflict",
         `${describeObject(key)} was changed by somebody else since the plan was made, so nothing was changed on it.`,

@@ -73,6 +73,9 @@ const specSchema = z.object({
   wiretap: bool,
   replace: bool,
   no_default_port: bool,
+  /** `tcp` (global) or `http` (filtered); `list` reports filters only here (the InterceptSpec). */
+  mechanism: str,
+  mechanism_args: loose(z.array(z.string())),
 });
 
 const mountSchema = z.object({
@@ -168,9 +171,21 @@ export function normalizeInterceptInfo(raw: RawInterceptInfo, fallback: { worklo
       ? { localDir: raw.mount.local_dir ?? null, remoteDir: raw.mount.remote_dir ?? null, error: raw.mount.error || null }
       : null,
     filterDescription: raw.filter_desc ?? null,
-    global: raw.global ?? null,
-    httpFilter: raw.http_filter ?? [],
+    global: raw.global ?? (spec?.mechanism ? spec.mechanism === "tcp" : null),
+    httpFilter: raw.http_filter ?? filtersFromMechanismArgs(spec?.mechanism_args),
   };
+}
+
+/** `list` carries filters as the spec's mechanism args (`--http-header=NAME=VALUE`, `--http-path-prefix=/p`). */
+function filtersFromMechanismArgs(args: string[] | null | undefined): string[] {
+  const out: string[] = [];
+  for (const arg of args ?? []) {
+    const header = /^--http-header=(.+)$/.exec(arg);
+    if (header?.[1]) out.push(header[1]);
+    const prefix = /^--http-path-prefix=(.+)$/.exec(arg);
+    if (prefix?.[1]) out.push(`path-prefix=${prefix[1]}`);
+  }
+  return out;
 }
 
 // ---- list -------------------------------------------------------------------------------------------

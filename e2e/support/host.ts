@@ -13,8 +13,9 @@ export interface RunningHost {
   stop(): Promise<void>;
 }
 
-export async function startBrowserHost(env: Record<string, string>): Promise<RunningHost> {
-  const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, "main", "launch.ts"), "--web", "--no-open"], {
+/** `args`: more flags for main/launch.ts, e.g. ["--playground"]. */
+export async function startBrowserHost(env: Record<string, string>, args: string[] = []): Promise<RunningHost> {
+  const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, "main", "launch.ts"), "--web", "--no-open", ...args], {
     cwd: ROOT,
     env: { ...process.env, CI: "1", ...env },
     stdio: ["ignore", "pipe", "pipe"],

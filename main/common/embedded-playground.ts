@@ -25,12 +25,14 @@ export function playgroundReason(forced: boolean, env: Record<string, string | u
 export interface EmbeddedPlayground {
   playground: Playground;
   /** What the core needs to show it: the merged files, the Compute API emulation, the label. */
-  coreOptions: Pick<CoreOptions, "kubeconfigPaths" | "contextCompute" | "contextLabels" | "startContext" | "telepresencePath">;
+  coreOptions: Pick<CoreOptions, "kubeconfigPaths" | "contextCompute" | "contextLabels" | "startContext" | "telepresencePath" | "playground">;
   stop(): Promise<void>;
 }
 
 export async function startEmbeddedPlayground(env: Record<string, string | undefined> = process.env, log?: (message: string) => void): Promise<EmbeddedPlayground> {
-  const playground = await startPlayground(log ? { log } : {});
+  // SWITCHBOARD_PLAYGROUND_SPEED divides the simulated intervals (tests, demos in a hurry); default 1.
+  const speed = Number(env.SWITCHBOARD_PLAYGROUND_SPEED) > 0 ? Number(env.SWITCHBOARD_PLAYGROUND_SPEED) : undefined;
+  const playground = await startPlayground({ ...(log ? { log } : {}), ...(speed ? { speed } : {}) });
   const userFiles = kubeconfigPaths(env).paths.filter((p) => existsSync(p));
   const userHasContexts = userFiles.length > 0 && loadKubeconfig(userFiles).contexts.size > 0;
   let stopped: Promise<void> | null = null;
@@ -44,6 +46,8 @@ export async function startEmbeddedPlayground(env: Record<string, string | undef
       },
       contextLabels: { [playground.context]: PLAYGROUND_LABEL },
       startContext: playground.context,
+      // Its front doors, for the onboarding tour's requests (app/core/playground-tools.ts).
+      playground: { context: playground.context, loadBalancers: { ...playground.loadBalancers } },
       // The playground's telepresence talks only to the playground: use it when nothing else is set up.
       ...(!userHasContexts && !env.SWITCHBOARD_TELEPRESENCE ? { telepresencePath: playground.telepresenceBin } : {}),
     },

@@ -79,7 +79,8 @@ async function start() {
   // No cluster configured, or --playground: the simulated GKE cluster, in this process.
   const why = playgroundReason(process.argv.includes("--playground"));
   embedded = why ? await startEmbeddedPlayground() : null;
-  core = createCore({ host: "electron", ...embedded?.coreOptions, telepresenceStopOnClose: Boolean(embedded?.coreOptions.telepresencePath) });
+  // The data dir (settings.json, the strategies' journal) is Electron's userData, beside window-state.json.
+  core = createCore({ host: "electron", dataDir: app.getPath("userData"), ...embedded?.coreOptions, telepresenceStopOnClose: Boolean(embedded?.coreOptions.telepresencePath) });
   const dispatch = createDispatcher(core);
   ipcMain.handle(INVOKE_CHANNEL, (event: IpcMainInvokeEvent, method: unknown, input: unknown) => {
     if (!isOurFrame(event)) {

@@ -9,6 +9,7 @@ import { initialServicesState, useServices } from "./services-store.ts";
 import { KUBERNETES_SOURCE, manyRows } from "./testing/details.ts";
 import { App } from "./App.tsx";
 import { createActions, useSwitchboard } from "./store.ts";
+import { fakeSettingsApi } from "./settings-fake.ts";
 
 const contexts: ContextsView = {
   files: ["/home/me/.kube/config"],
@@ -97,6 +98,13 @@ function harness() {
         },
       ]),
     ) as unknown as Pick<SwitchboardApi, "strategies.plan" | "strategies.apply" | "strategies.rollback" | "strategies.resume">,
+    // Settings in memory (settings-fake.ts).
+    ...fakeSettingsApi(),
+    // Not the embedded playground: the tour's tools say so (tour/Tour.tsx stays hidden).
+    "playground.localServer": async () => ({ available: false, running: false, port: null, unservedPaths: [], requests: [] }),
+    "playground.request": async () => {
+      throw new SwitchboardError("not-found", "Sending a request through the front door works only in the built-in playground.");
+    },
     subscribe: (l) => {
       listener = l;
       return () => undefined;

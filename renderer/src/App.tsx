@@ -5,6 +5,8 @@ import { ContextView } from "./components/ContextView.tsx";
 import { EmptyState } from "./components/EmptyState.tsx";
 import { StatusBar } from "./components/StatusBar.tsx";
 import { InterceptToasts } from "./components/InterceptPanel.tsx";
+import { CommandCenter } from "./components/CommandPalette.tsx";
+import { Tour } from "./tour/Tour.tsx";
 
 export function App({ actions }: { actions: Actions }) {
   const contexts = useSwitchboard((s) => s.contexts);
@@ -34,6 +36,10 @@ export function App({ actions }: { actions: Actions }) {
       </main>
       <StatusBar actions={actions} />
       <InterceptToasts />
+      {/* Ctrl+K command palette, settings dialog, applied theme (CommandPalette.tsx). */}
+      <CommandCenter actions={actions} />
+      {/* The onboarding tour, first run in the playground and on request (tour/Tour.tsx). */}
+      <Tour actions={actions} />
     </div>
   );
 }

@@ -16,7 +16,7 @@ export interface Toast {
 
 export interface InterceptsSlice {
   telepresence: TelepresenceStatusView | null;
-  /** The steps of the latest action, in order (a newer "waiting" tick replaces the previous one). */
+  /** The steps of the latest action, in order, one line per step (its latest status). */
   progress: InterceptProgress[];
   /** The latest failure of an action started from this UI (with the program's words in details). */
   error: ErrorValue | null;
@@ -62,7 +62,7 @@ export const useIntercepts = create<InterceptsSlice>()((set) => ({
           const p = event.progress;
           progress ??= [...(next.progress ?? state.progress)];
           if (progress.length > 0 && progress[0]!.action !== p.action) progress = [];
-          const same = progress.findIndex((x) => x.step === p.step && x.status === p.status);
+          const same = progress.findIndex((x) => x.step === p.step);
           if (same >= 0) progress[same] = p;
           else progress.push(p);
         } else if (event.type === "services" || event.type === "service") {

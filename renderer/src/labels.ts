@@ -26,6 +26,8 @@ export function displayName(context: ContextInfo): string {
 
 /** Second line in the context list: where the cluster lives. */
 export function subtitle(context: ContextInfo): string {
+  // A host's label (the embedded playground: "Playground — a simulated GKE cluster") says it best.
+  if (context.label) return context.label;
   if (context.gke?.project) return `${context.gke.project} · ${context.gke.location}`;
   if (context.server) {
     try {

@@ -4,6 +4,9 @@ import type { AppInfo, ConnectionState, ContextsView, SwitchboardApi, Switchboar
 import type { ErrorValue } from "../../app/contract/errors.ts";
 import { createServiceActions, useServices } from "./services-store.ts";
 import { createInterceptActions, useIntercepts } from "./intercepts-store.ts";
+import { createSettingsActions, useSettings } from "./settings-store.ts";
+import { createStrategyActions, useStrategies } from "./strategies-store.ts";
+import { createTourActions, useTour } from "./tour/tour-store.ts";
 
 export interface SwitchboardState {
   info: AppInfo | null;
@@ -14,6 +17,12 @@ export interface SwitchboardState {
   linkUp: boolean;
   /** The last call that failed (a refused selection, a lost host), shown until the next success. */
   callError: ErrorValue | null;
+  /**
+   * Someone asked to (re)play the onboarding tour (the command palette's "Replay the tour"): the tour
+   * starts when this turns true and sets it back to false.
+   */
+  tourRequested: boolean;
+  startTour(): void;
   apply(events: SwitchboardEvent[]): void;
 }
 
@@ -24,7 +33,11 @@ export const useSwitchboard = create<SwitchboardState>()((set) => ({
   namespaces: [],
   linkUp: false,
   callError: null,
+  tourRequested: false,
+  startTour: () => set({ tourRequested: true }),
   apply(events) {
+    // Settings (settings-store.ts).
+    if (events.some((e) => e.type === "settings")) useSettings.getState().apply(events);
     // Service events belong to the services slice (services-store.ts): one entry point for the host.
     if (events.some((e) => e.type === "services" || e.type === "service" || e.type === "health-source")) {
       useServices.getState().apply(events);
@@ -33,6 +46,10 @@ export const useSwitchboard = create<SwitchboardState>()((set) => ({
     if (events.some((e) => e.type === "intercepts" || e.type === "intercept-progress" || e.type === "services" || e.type === "service")) {
       useIntercepts.getState().apply(events);
     }
+    // Health strategy progress and the operations journal (strategies-store.ts).
+    if (events.some((e) => e.type === "strategies" || e.type === "strategy-progress")) useStrategies.getState().apply(events);
+    // The tour's local server and the requests that reach it (tour/tour-store.ts).
+    if (events.some((e) => e.type === "local-server" || e.type === "local-request")) useTour.getState().apply(events);
     set((state) => {
       const next: Partial<SwitchboardState> = {};
       for (const event of events) {
@@ -72,15 +89,22 @@ export function createActions(api: SwitchboardApi) {
     set((state) => ({ connection: newer(state.connection, connection) }));
 
   const intercepts = createInterceptActions(api);
+  const settings = createSettingsActions(api);
+  const strategies = createStrategyActions(api);
   return {
     ...createServiceActions(api),
     ...intercepts,
+    ...settings,
+    /** The onboarding tour's calls (playground.*; "do it for me" goes through the slices above). */
+    ...createTourActions(api),
     /** Reads everything once (at start and after the host link comes back); events do the rest. */
     async sync() {
       await guard(() => api["app.info"]({}), (info) => set({ info }));
       await guard(() => api["contexts.list"]({}), (contexts) => set({ contexts }));
       await guard(() => api["session.get"]({}), setConnection);
       void intercepts.loadTelepresence();
+      void settings.loadSettings();
+      void strategies.loadOperations();
       if (useSwitchboard.getState().connection?.phase === "connected") {
         await guard(() => api["namespaces.list"]({}), ({ namespaces }) => set({ namespaces }));
       }

@@ -46,7 +46,7 @@ export function InterceptSection({ detail, onFix }: { detail: ServiceDetail; onF
         <h2 id={`${id}-title`} className="card-title">
           Intercept <span className="count">{active.filter((i) => i.mine).length}</span>
         </h2>
-        <button type="button" className={`button small${open ? " ghost" : " primary"}`} aria-expanded={open} aria-controls={`${id}-panel`} onClick={() => setOpen(!open)}>
+        <button type="button" data-tour="intercept-open" className={`button small${open ? " ghost" : " primary"}`} aria-expanded={open} aria-controls={`${id}-panel`} onClick={() => setOpen(!open)}>
           {open ? "Hide intercept panel" : "Intercept…"}
         </button>
       </div>
@@ -180,7 +180,7 @@ export function InterceptPanel({ detail, preferKind, onFix }: InterceptPanelProp
   };
 
   return (
-    <div className="intercept-panel" role="region" aria-label={`Intercept ${detail.view.name}`}>
+    <div className="intercept-panel" role="region" aria-label={`Intercept ${detail.view.name}`} data-tour="intercept-panel">
       <TelepresenceLine />
 
       <div className="intercept-form">
@@ -312,7 +312,7 @@ function ProgressSteps({ steps }: { steps: InterceptProgress[] }) {
   return (
     <ol className="intercept-progress" aria-label="Progress" aria-live="polite">
       {steps.map((p) => (
-        <li key={`${p.step}-${p.status}`} className={`progress-step status-${p.status}`}>
+        <li key={p.step} className={`progress-step status-${p.status}`}>
           <span className="progress-mark" aria-hidden="true">
             {p.status === "done" ? "✓" : p.status === "failed" ? "✕" : "…"}
           </span>

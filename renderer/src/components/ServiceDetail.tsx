@@ -14,6 +14,7 @@ import { HealthValueBadge, ServiceHealthBadge, SeverityIcon, ToneIcon } from "./
 import { HealthSourceNote } from "./HealthSourceBanner.tsx";
 import { InterceptPanel, InterceptSection } from "./InterceptPanel.tsx";
 import { RichText } from "./RichText.tsx";
+import { isStrategy, StrategySection, StrategyWizard } from "./StrategyWizard.tsx";
 
 const TRAFFIC_LAYOUT: DiagramLayout = { widths: [128, 136, 182, 80, 130, 116], gap: 22 };
 const CHECK_LAYOUT: DiagramLayout = { widths: [292, 156, 84, 146, 120], gap: 28 };
@@ -83,10 +84,13 @@ export function ServiceDetail({ detail, healthSource, fixRequest, onFix, onClose
       {fixRequest && fixRequest.service === view.key ? (
         <FixPanel request={fixRequest} onClose={onCloseFix}>
           {fixRequest.fix.strategy === "http-filtered-intercept" ? <InterceptPanel detail={detail} preferKind="http-filtered" onFix={onFix} /> : null}
+          {isStrategy(fixRequest.fix.strategy) ? <StrategyWizard key={fixRequest.at} detail={detail} initial={fixRequest.fix.strategy} portKey={fixRequest.finding.port} /> : null}
         </FixPanel>
       ) : null}
 
       <InterceptSection detail={detail} onFix={onFix} />
+
+      <StrategySection detail={detail} />
 
       {view.problems.length > 0 ? (
         <div className="problems">
@@ -171,7 +175,7 @@ function HealthCheckSection({ detail, port, hc }: { detail: Detail; port: PortVi
   const reach = choice ? hc.whatIf.find((w) => w.interceptPort === choice.port)?.[choice.mode] : hc.reachNow;
 
   return (
-    <section className="card wide diagram-card" aria-labelledby={`${id}-title`}>
+    <section className="card wide diagram-card" aria-labelledby={`${id}-title`} data-tour="health-check-path">
       <h2 id={`${id}-title`} className="card-title">
         Health check path <span className="muted mono">port {port.key}</span>
         <span className="muted"> · {via}</span>
@@ -426,6 +430,7 @@ export function Findings({ findings, onFix }: { findings: Finding[]; onFix(findi
                       key={fix.id}
                       type="button"
                       className={`button small${i === 0 ? " primary" : ""}`}
+                      data-tour={`fix-${fix.strategy}`}
                       title={fix.description}
                       onClick={() => onFix(f, fix)}
                     >
@@ -455,7 +460,7 @@ export function FixPanel({ request, onClose, children }: { request: FixRequest; 
   }, [request.at]);
   const params = Object.entries(request.fix.params);
   return (
-    <section ref={ref} className="fix-panel" role="region" aria-label="Fix" tabIndex={-1} data-strategy={request.fix.strategy}>
+    <section ref={ref} className="fix-panel" role="region" aria-label="Fix" tabIndex={-1} data-strategy={request.fix.strategy} data-tour="fix-panel">
       <div className="fix-head">
         <span className="eyebrow">Fix for: {request.finding.title}</span>
         <button type="button" className="button small ghost" onClick={onClose} aria-label="Close fix">

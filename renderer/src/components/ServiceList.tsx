@@ -353,6 +353,7 @@ const ServiceRow = memo(function ServiceRow({ id, index, size, top, summary, act
       className={`service-row${active ? " active" : ""}${selected ? " selected" : ""}${lastPinned ? " last-pinned" : ""}`}
       style={{ transform: `translateY(${top}px)`, height: ROW_HEIGHT }}
       data-key={summary.key}
+      data-tour={`service-${summary.key}`}
       title={summary.topFinding ?? undefined}
       onClick={() => onOpen(index, summary.key)}
     >

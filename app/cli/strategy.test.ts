@@ -1,0 +1,113 @@
+// `switchboard strategy` spawned for real (bin/switchboard.mjs) against the playground: plan --json,
+// apply refused without a TTY and without --yes, apply --yes (verified through the Compute API
+// emulation), rollback of the latest operation of the service, the cluster exactly as before.
+import { execFile } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { KubeConfig } from "@kubernetes/client-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { clientNodeObjects } from "../strategies/kube.ts";
+import { CONTROLLER_ANNOTATIONS } from "../strategies/restore.ts";
+import type { KubeObject, ObjectKey } from "../strategies/types.ts";
+import { planInputOf } from "./strategy.ts";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+const index = join(root, "playground", "index.ts");
+
+interface Pg {
+  kubeconfigPath: string;
+  computeApi: string;
+  computeToken: string;
+  project: string;
+  stop(): Promise<void>;
+}
+
+const user = (o: KubeObject | null) => {
+  if (!o) return null;
+  const annotations = o.metadata.annotations ? { ...o.metadata.annotations } : undefined;
+  if (annotations) for (const a of CONTROLLER_ANNOTATIONS) delete annotations[a];
+  return { spec: (o as { spec?: unknown }).spec, labels: o.metadata.labels, annotations };
+};
+
+describe("strategy flags", () => {
+  const values = (v: Record<string, unknown>) => ({ json: false, sidecar: false, "pin-serving-port": false, yes: false, force: false, help: false, ...v }) as Parameters<typeof planInputOf>[1];
+  it("turn into the contract's plan input, one strategy at a time", () => {
+    expect(planInputOf("web", values({ namespace: "demo", sidecar: true }))).toEqual({ namespace: "demo", service: "web", strategy: "sidecar" });
+    expect(planInputOf("web", values({ namespace: "demo", "dedicated-port": "8081", "health-path": "/hz" }))).toEqual({ namespace: "demo", service: "web", strategy: "dedicated-port", dedicatedPort: { port: 8081, path: "/hz" } });
+    expect(() => planInputOf("web", values({ namespace: "demo", sidecar: true, "pin-serving-port": true }))).toThrow(/exactly one/);
+    expect(() => planInputOf("web", values({ sidecar: true }))).toThrow(/-n NAMESPACE/);
+    expect(() => planInputOf("web", values({ namespace: "demo", "dedicated-port": "http" }))).toThrow(/port number/);
+  });
+});
+
+describe.skipIf(!existsSync(index))("switchboard strategy (spawned, playground)", () => {
+  let pg: Pg;
+  let config: string;
+  const run = (...args: string[]) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        [join(root, "bin", "switchboard.mjs"), "strategy", ...args, "--kubeconfig", pg.kubeconfigPath, "--compute-api", pg.computeApi, "--compute-token", pg.computeToken, "--project", pg.project],
+        { cwd: root, env: { ...process.env, XDG_CONFIG_HOME: config, KUBECONFIG: "" }, timeout: 60_000 },
+        (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+
+  beforeAll(async () => {
+    const mod = (await import(index)) as { startPlayground(o: { speed?: number }): Promise<Pg> };
+    pg = await mod.startPlayground({ speed: 20 });
+    config = mkdtempSync(join(tmpdir(), "sb-cli-strategy-"));
+  }, 90_000);
+
+  afterAll(async () => {
+    await pg?.stop();
+    if (config) rmSync(config, { recursive: true, force: true });
+  });
+
+  it("plans, refuses to apply unasked without a TTY, applies with --yes, rolls back the latest", async () => {
+    const kc = new KubeConfig();
+    kc.loadFromFile(pg.kubeconfigPath);
+    const objects = clientNodeObjects(kc);
+    const keys: ObjectKey[] = [
+      { kind: "Service", apiVersion: "v1", namespace: "demo", name: "web" },
+      { kind: "Deployment", apiVersion: "apps/v1", namespace: "demo", name: "web" },
+      { kind: "BackendConfig", apiVersion: "cloud.google.com/v1", namespace: "demo", name: "web-bc" },
+    ];
+    const state = () => Promise.all(keys.map(async (k) => user(await objects.get(k))));
+    const before = await state();
+
+    const plan = await run("plan", "web", "-n", "demo", "--sidecar", "--json");
+    expect(plan.code, plan.stderr).toBe(0);
+    const planned = JSON.parse(plan.stdout) as { ok: boolean; plan: { changes: { object: { kind: string }; yamlDiff: string }[]; kubectlScript: string } };
+    expect(planned.ok).toBe(true);
+    expect(planned.plan.changes.map((c) => c.object.kind)).toContain("Deployment");
+    expect(planned.plan.kubectlScript).toContain("kubectl");
+
+    const unasked = await run("apply", "web", "-n", "demo", "--sidecar");
+    expect(unasked.code).toBe(1);
+    expect(unasked.stderr).toMatch(/Refusing to apply without a confirmation/);
+    expect(await state()).toEqual(before);
+
+    const pin = await run("plan", "api", "-n", "demo", "--pin-serving-port");
+    expect(pin.code).toBe(1);
+    expect(pin.stderr).toMatch(/numeric/i);
+
+    const apply = await run("apply", "web", "-n", "demo", "--sidecar", "--yes", "--json");
+    expect(apply.code, apply.stdout + apply.stderr).toBe(0);
+    const applied = JSON.parse(apply.stdout) as { operation: { id: string; state: string }; verification: { healthy: boolean; signal: string } };
+    expect(applied.operation.state).toBe("applied");
+    expect(applied.verification).toMatchObject({ healthy: true, signal: "compute-api" });
+    expect(await state()).not.toEqual(before);
+
+    const list = await run("list", "web", "-n", "demo");
+    expect(list.code).toBe(0);
+    expect(list.stdout).toContain(applied.operation.id);
+
+    const rollback = await run("rollback", "web", "-n", "demo");
+    expect(rollback.code, rollback.stderr).toBe(0);
+    expect(rollback.stdout).toContain(`Rolled back ${applied.operation.id}`);
+    expect(await state()).toEqual(before);
+  }, 120_000);
+});

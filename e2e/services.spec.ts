@@ -1,0 +1,64 @@
+// "See the cluster as GKE sees it", end to end in a real browser: `npm start -- --web --playground`
+// starts the embedded playground (a simulated GKE cluster), the core watches it through its real API
+// server and asks its Compute API emulation for endpoint health, and the UI shows the demo services
+// with their badges; opening `web` shows the chicken-and-egg finding and the traffic diagram.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { expect, test, type Page, type TestInfo } from "@playwright/test";
+import { startBrowserHost, type RunningHost } from "./support/host.ts";
+
+async function screenshot(page: Page, testInfo: TestInfo, name: string) {
+  const file = testInfo.outputPath(`${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  await testInfo.attach(name, { path: file, contentType: "image/png" });
+}
+
+test.describe("services of the embedded playground", () => {
+  let dir: string;
+  let host: RunningHost;
+
+  test.beforeEach(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), "sb-e2e-services-"));
+    // No kubeconfig of the user's at all: the playground is the only context.
+    host = await startBrowserHost({ KUBECONFIG: path.join(dir, "missing-config"), HOME: dir });
+  });
+
+  test.afterEach(async () => {
+    await host?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("lists the demo services with their health badges, and opening web shows the chicken-and-egg finding and the diagram", async ({ page }, testInfo) => {
+    const problems: string[] = [];
+    page.on("pageerror", (error) => problems.push(error.message));
+    await page.goto(host.url);
+
+    const context = page.getByRole("button", { name: /Context playground/ });
+    await expect(context).toBeVisible();
+    await expect(context).toContainText("Playground — a simulated GKE cluster");
+    const status = page.getByRole("contentinfo", { name: "Status" });
+    await expect(status).toContainText("Connected");
+    await expect(status).toContainText("playground / demo");
+
+    const list = page.getByRole("listbox", { name: "Services" });
+    for (const name of ["api", "billing", "legacy", "search", "shop", "web"]) {
+      await expect(list.getByRole("option", { name: new RegExp(`^${name}\\b`) })).toBeVisible();
+    }
+    // Badges rest on the Compute API (the playground's emulation, through the same client as Google's).
+    const web = list.getByRole("option", { name: /^web\b/ });
+    await expect(web).toContainText(/Healthy/i);
+    await expect(web).toContainText(/Compute API/i);
+    await expect(list.getByRole("option", { name: /^legacy\b/ })).toContainText(/Not load-balanced/i);
+    await screenshot(page, testInfo, "1-service-list");
+
+    await web.click();
+    const detail = page.getByRole("article");
+    await expect(detail.getByRole("heading", { level: 2, name: "web" })).toBeVisible();
+    // health-check-hits-intercepted-port, before any intercept: a warning about what an intercept would do.
+    await expect(detail.locator(".finding .finding-title").filter({ hasText: "would send the Ingress's health checks to your laptop" })).toBeVisible();
+    await expect(detail.getByRole("group", { name: "Traffic path of web port http" })).toBeVisible();
+    await screenshot(page, testInfo, "2-web-detail");
+    expect(problems).toEqual([]);
+  });
+});

@@ -1,0 +1,145 @@
+// The onboarding tour end to end in a real browser: `npm start -- --web --playground` (the embedded
+// playground, its telepresence program, the browser host). On first run the tour shows by itself and
+// the story is played with the REAL controls: open web → Intercept panel (global, to the tour's local
+// server) → the health checks reach the laptop and the front door answers 502 → Fix: Add a health
+// sidecar in the strategy wizard → web recovers → a request through the front door reaches the local
+// server. Then: the tour does not show again after a reload, the status bar's Tour button replays it,
+// and Esc skips it.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { expect, test, type Page, type TestInfo } from "@playwright/test";
+import { startBrowserHost, type RunningHost } from "./support/host.ts";
+
+async function screenshot(page: Page, testInfo: TestInfo, name: string) {
+  const file = testInfo.outputPath(`${name}.png`);
+  await page.screenshot({ path: file });
+  await testInfo.attach(name, { path: file, contentType: "image/png" });
+}
+
+test.describe("the playground tour", () => {
+  test.setTimeout(240_000);
+  let dir: string;
+  let host: RunningHost;
+
+  test.beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), "sb-e2e-tour-"));
+    host = await startBrowserHost(
+      {
+        KUBECONFIG: path.join(dir, "missing-config"),
+        HOME: dir,
+        XDG_CONFIG_HOME: path.join(dir, "config"),
+        XDG_DATA_HOME: path.join(dir, "data"),
+        // The simulated intervals (health checks, probes, rollouts) run 10× faster; the story is the same.
+        SWITCHBOARD_PLAYGROUND_SPEED: "10",
+        PLAYGROUND_TELEPRESENCE_STATE_DIR: path.join(dir, "tp"),
+        PLAYGROUND_TELEPRESENCE_AGENT_TIMEOUT_MS: "30000",
+      },
+      ["--playground"],
+    );
+  });
+
+  test.afterAll(async () => {
+    await host?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("plays the chicken-and-egg and its fix on the real controls, once, and can be replayed and skipped", async ({ page }, testInfo) => {
+    const problems: string[] = [];
+    page.on("pageerror", (error) => problems.push(error.message));
+    await page.goto(host.url);
+
+    // First run in the playground: the tour shows by itself.
+    const tour = page.getByRole("dialog", { name: "This is web" });
+    await expect(tour).toBeVisible({ timeout: 30_000 });
+    await expect(tour).toContainText("step 1 of 6");
+    const next = () => page.getByRole("dialog").getByRole("button", { name: /^(Next|Finish)$/ });
+    await expect(next()).toBeDisabled();
+
+    // 1. Open web with its real row; the tour points at the health check diagram (serving port).
+    await page.getByRole("listbox", { name: "Services" }).getByRole("option", { name: /^web\b/ }).click();
+    await expect(tour).toContainText("serving port");
+    await expect(tour).toContainText("✓ Done");
+    await expect(page.locator(".tour-spotlight")).toBeVisible();
+    await screenshot(page, testInfo, "1-this-is-web");
+    await next().click();
+
+    // 2. Intercept web through the real Intercept panel: global, to the tour's local server.
+    const step2 = page.getByRole("dialog", { name: "Intercept web" });
+    await expect(step2).toContainText(/127\.0\.0\.1:\d+/);
+    const port = /127\.0\.0\.1:(\d+)/.exec((await step2.textContent()) ?? "")![1]!;
+    const detail = page.getByRole("article").filter({ has: page.getByRole("heading", { name: "web", exact: true }) });
+    await detail.locator('[data-tour="intercept-open"]').click();
+    const panel = page.getByRole("region", { name: "Intercept web" });
+    await panel.getByRole("textbox", { name: "Local port" }).fill(port);
+    await panel.getByRole("radio", { name: /All traffic \(global\)/ }).check();
+    await expect(panel.getByLabel("Equivalent telepresence command")).toContainText(`intercept web --port ${port}:http`);
+    await screenshot(page, testInfo, "2a-intercept-panel");
+    await panel.getByRole("button", { name: /^Start intercept/ }).click();
+    await expect(step2).toContainText("✓ Done", { timeout: 90_000 });
+    await screenshot(page, testInfo, "2b-intercepted");
+    await next().click();
+
+    // 3. The health checks reach the laptop and fail; the front door answers 502 (shown live).
+    const step3 = page.getByRole("dialog", { name: /health check fails/ });
+    await expect(step3).toContainText("✓ Done", { timeout: 90_000 });
+    const frontDoor = step3.getByRole("region", { name: "Front door's answer" });
+    await expect(frontDoor).toContainText("502");
+    await expect(step3.getByRole("region", { name: "Requests that reached your laptop" })).toContainText("load balancer health check");
+    await expect(page.getByRole("listbox", { name: "Services" }).getByRole("option", { name: /^web\b/ })).toContainText(/Unhealthy/i);
+    await screenshot(page, testInfo, "3-broken-502");
+    await next().click();
+
+    // 4. Apply the sidecar strategy with the real Fix button and the strategy wizard.
+    const step4 = page.getByRole("dialog", { name: "Apply the sidecar strategy" });
+    await expect(step4).toBeVisible();
+    await detail.locator('[data-tour="fix-sidecar"]').first().click();
+    const wizard = detail.locator('[data-tour="strategy-wizard"]').first();
+    await expect(wizard).toBeVisible();
+    await wizard.getByRole("radio", { name: /sidecar/i }).check();
+    await wizard.getByRole("button", { name: "Preview changes" }).click();
+    await wizard.getByRole("button", { name: /^Apply( anyway)?$/ }).click();
+    await screenshot(page, testInfo, "4a-applying");
+    await expect(step4).toContainText("✓ Done", { timeout: 120_000 });
+    await screenshot(page, testInfo, "4b-applied");
+    await next().click();
+
+    // 5. It recovers: web is healthy again while still intercepted.
+    const step5 = page.getByRole("dialog", { name: "Watch it recover" });
+    await expect(step5).toContainText("✓ Done", { timeout: 120_000 });
+    await expect(page.getByRole("listbox", { name: "Services" }).getByRole("option", { name: /^web\b/ })).toContainText(/Healthy/i);
+    await screenshot(page, testInfo, "5-recovered");
+    await next().click();
+
+    // 6. A request through the front door arrives at the local server.
+    const step6 = page.getByRole("dialog", { name: "A request reaches your laptop" });
+    await step6.getByRole("button", { name: "Send a request through the front door" }).click();
+    await expect(step6).toContainText("✓ Done", { timeout: 30_000 });
+    await expect(step6.getByRole("region", { name: "Front door's answer" })).toContainText("hello from your laptop");
+    await expect(step6.getByRole("region", { name: "Requests that reached your laptop" })).toContainText("your request");
+    await screenshot(page, testInfo, "6-arrived");
+    await next().click();
+
+    const closing = page.getByRole("dialog", { name: /chicken-and-egg/ });
+    await expect(closing).toBeVisible();
+    await closing.getByRole("button", { name: "Leave the intercept" }).click();
+    await expect(closing.getByRole("button", { name: "Leave the intercept" })).toHaveCount(0, { timeout: 30_000 });
+    await screenshot(page, testInfo, "7-finished");
+    await closing.getByRole("button", { name: "Close" }).click();
+    await expect(page.getByRole("dialog")).toHaveCount(0);
+
+    // Never nags: a reload does not bring it back.
+    await page.reload();
+    await expect(page.getByRole("listbox", { name: "Services" }).getByRole("option", { name: /^web\b/ })).toBeVisible({ timeout: 30_000 });
+    await expect(page.getByRole("contentinfo", { name: "Status" }).getByRole("button", { name: "Tour" })).toBeVisible();
+    await expect(page.getByRole("dialog")).toHaveCount(0);
+
+    // Replay from the status bar's Help button; Esc skips.
+    await page.getByRole("contentinfo", { name: "Status" }).getByRole("button", { name: "Tour" }).click();
+    await expect(page.getByRole("dialog", { name: "This is web" })).toBeVisible();
+    await expect(page.getByRole("dialog", { name: "This is web" }).getByRole("heading", { name: "This is web" })).toBeFocused();
+    await page.keyboard.press("Escape");
+    await expect(page.getByRole("dialog")).toHaveCount(0);
+    expect(problems).toEqual([]);
+  });
+});
