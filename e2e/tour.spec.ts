@@ -30,8 +30,8 @@ test.describe("the playground tour", () => {
         HOME: dir,
         XDG_CONFIG_HOME: path.join(dir, "config"),
         XDG_DATA_HOME: path.join(dir, "data"),
-        // The simulated intervals (health checks, probes, rollouts) run 10× faster; the story is the same.
-        SWITCHBOARD_PLAYGROUND_SPEED: "10",
+        // The simulated intervals (health checks, probes, rollouts) run 20× faster; the story is the same.
+        SWITCHBOARD_PLAYGROUND_SPEED: "20",
         PLAYGROUND_TELEPRESENCE_STATE_DIR: path.join(dir, "tp"),
         PLAYGROUND_TELEPRESENCE_AGENT_TIMEOUT_MS: "30000",
       },

@@ -230,8 +230,9 @@ export function createCore(options: CoreOptions): Core {
   // into its snapshot and re-derive on `intercepts.onFactsChanged`.
   const intercepts = createIntercepts({
     env,
-    // The host's program (embedded playground) wins; else the user's setting; empty: find it (env, PATH).
-    telepresencePath: options.telepresencePath ?? (settings.current().telepresencePath || undefined),
+    // The host's program (embedded playground), else SWITCHBOARD_TELEPRESENCE (this run's), else the
+    // user's setting; none of them: found on PATH.
+    telepresencePath: options.telepresencePath ?? env.SWITCHBOARD_TELEPRESENCE ?? (settings.current().telepresencePath || undefined),
     session: () => ({ context: connection.context, namespace: connection.namespace }),
     kubeconfigFiles: location.origin === "explicit" ? location.paths : [],
     serviceDetail: async (namespace, name) => {

@@ -265,13 +265,26 @@ describe("intercepting web", () => {
     await noModel.i.methods["telepresence.quit"]({});
   });
 
-  it("stop leaves: the event shows no intercept and the facts are empty", async () => {
+  it("stop leaves: the event shows no intercept and the facts are empty; a polling core sees it too", async () => {
+    // Another core on the same daemon, polling status only: it notices the change by itself.
+    const seen: TelepresenceStatusView[] = [];
+    const observer = createIntercepts({
+      env: me.env,
+      telepresencePath: BIN,
+      session: () => ({ context: pg.context, namespace: "demo" }),
+      kubeconfigFiles: [pg.kubeconfigPath],
+      emit: (e) => void (e.type === "intercepts" && seen.push(e.telepresence)),
+      pollMs: 200,
+    });
+    await until("the observer sees web", async () => seen.at(-1)?.intercepts.some((i) => i.name === "web" && i.mine));
     const status = await me.i.methods["intercepts.stop"]({ namespace: "demo", name: "web" });
     expect(status.intercepts.filter((i) => i.mine)).toEqual([]);
     expect(me.states().at(-1)?.intercepts.filter((i) => i.mine)).toEqual([]);
     expect(me.progress().at(-1)).toMatchObject({ step: "left", status: "done" });
     expect(me.i.telepresenceFacts()?.intercepts).toEqual([]);
     await expect(me.i.methods["intercepts.stop"]({ namespace: "demo", name: "web" })).rejects.toMatchObject({ details: { reason: "intercept-not-found" } });
+    await until("the observer's poll sees web gone", async () => seen.at(-1)?.intercepts.every((i) => i.name !== "web"));
+    await observer.close();
   });
 
   it("with the health strategy applied (sidecar + BackendConfig port), the front door's requests arrive at the local server", async () => {

@@ -162,3 +162,28 @@ describe("settings through the core and validateCall", () => {
     expect(await dispatch("settings.get", {})).toMatchObject({ ok: true, value: { settings: { theme: "dark" } } });
   });
 });
+
+describe("the telepresence program setting", () => {
+  it("is the program the core uses at start (SWITCHBOARD_TELEPRESENCE, when set, wins)", async () => {
+    const program = path.join(dir, "bin", "telepresence");
+    writeFileSync(path.join(dir, SETTINGS_FILE), JSON.stringify({ telepresencePath: program }));
+    const base = { host: "test" as const, kubeconfigPaths: [path.join(dir, "no-kubeconfig")], watch: false, autoConnect: false, dataDir: dir, telepresencePollMs: 0, log };
+    const core = createCore({ ...base, env: { HOME: dir, PATH: "" } });
+    try {
+      const status = await core["telepresence.status"]({ refresh: true });
+      expect(status.program.found).toBe(false);
+      expect(JSON.stringify(status.program)).toContain(program);
+    } finally {
+      await core.close();
+    }
+    const other = path.join(dir, "elsewhere", "telepresence");
+    const envCore = createCore({ ...base, env: { HOME: dir, PATH: "", SWITCHBOARD_TELEPRESENCE: other } });
+    try {
+      const status = await envCore["telepresence.status"]({ refresh: true });
+      expect(JSON.stringify(status.program)).toContain(other);
+      expect(JSON.stringify(status.program)).not.toContain(program);
+    } finally {
+      await envCore.close();
+    }
+  });
+});

@@ -294,7 +294,11 @@ export class TelepresenceDriver {
         workloads = this.lastState?.workloads ?? null;
       }
     } else if (connectedHere && this.lastState?.workloads) {
-      workloads = this.lastState.workloads;
+      // Status only: the last list's workloads, minus intercepts of ours that status no longer holds
+      // (status is the authority on ours; a stale list must not keep an ended intercept alive).
+      const held = new Set(connection.active.map((a) => a.name));
+      const oursBefore = new Set(this.lastState.intercepts.filter((i) => i.mine).map((i) => i.name));
+      workloads = this.lastState.workloads.map((w) => ({ ...w, intercepts: w.intercepts.filter((i) => held.has(i.name) || !oursBefore.has(i.name)) }));
     }
     const state = buildState({ status, context: target.context, workloads, listError, known: [...this.known.values()], now: this.now() });
     this.lastState = state;

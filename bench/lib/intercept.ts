@@ -28,7 +28,8 @@ const TELEPRESENCE = join(ROOT, "playground/bin/telepresence");
 
 function rpc(url: string): Promise<{ call(method: string, input: unknown, ms?: number): Promise<unknown>; close(): void }> {
   const u = new URL(url);
-  const ws = new WebSocket(`ws://${u.host}/ws?token=${u.searchParams.get("token")}`);
+  // The host refuses upgrades without its own Origin (cross-site WebSocket hijacking).
+  const ws = new WebSocket(`ws://${u.host}/ws?token=${u.searchParams.get("token")}`, { origin: `http://${u.host}` });
   let next = 1;
   const pending = new Map<number, (m: { ok: boolean; value?: unknown; error?: { message?: string; code?: string } }) => void>();
   ws.on("message", (data) => {

@@ -1,6 +1,6 @@
 // Electron's main process against a mocked `electron` module (the binary cannot run everywhere):
 // the window's security settings, the IPC gate, and the navigation rules are checked as wired.
-import { mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -51,6 +51,7 @@ const electron = vi.hoisted(() => {
       },
     },
     shell: { openExternal: vi.fn(async () => undefined) },
+    dialog: { showMessageBox: vi.fn(async () => ({ response: 0 })) },
   };
 });
 vi.mock("electron", () => electron);
@@ -74,6 +75,23 @@ const appHandler = (name: string) => startup.appOn.find((c) => c[0] === name)?.[
 beforeAll(async () => {
   electron.app.getPath.mockReturnValue(userData);
   vi.stubEnv("KUBECONFIG", path.join(userData, "no-kubeconfig"));
+  // A telepresence that holds one intercept (web) and logs what it is asked, for the quit dialog.
+  const fake = path.join(userData, "telepresence");
+  writeFileSync(
+    fake,
+    [
+      "#!/bin/sh",
+      `echo "$*" >> "${path.join(userData, "tp-calls.log")}"`,
+      'case "$1" in',
+      '  version) echo "OSS Client : v2.27.1" ;;',
+      '  status) echo \'{"user_daemon":{"running":true,"status":"Connected","kubernetes_context":"playground","namespace":"demo","intercepts":[{"name":"web","client":"me@laptop"}]},"traffic_manager":{"name":"traffic-manager","version":"v2.27.1"}}\' ;;',
+      '  list) echo \'{"cmd":"list","stdout":[]}\' ;;',
+      "esac",
+      "",
+    ].join("\n"),
+  );
+  chmodSync(fake, 0o755);
+  vi.stubEnv("SWITCHBOARD_TELEPRESENCE", fake);
   await import("./main.ts");
   await vi.waitFor(() => expect(electron.windows).toHaveLength(1));
   startup = {
@@ -88,7 +106,8 @@ beforeAll(async () => {
   };
 });
 afterAll(async () => {
-  appHandler("before-quit")();
+  // Decided already (the quit test below): this closes the core.
+  appHandler("before-quit")({ preventDefault: vi.fn() });
   vi.unstubAllEnvs();
   await new Promise((r) => setTimeout(r, 50));
   rmSync(userData, { recursive: true, force: true });
@@ -165,5 +184,17 @@ describe("Electron main", () => {
     expect(scheme).toBe("app");
     expect((await serve(new Request("app://switchboard/%2e%2e/%2e%2e/package.json"))).status).toBe(404);
     expect((await serve(new Request("app://elsewhere/index.html"))).status).toBe(404);
+  });
+
+  it("quitting with an active intercept asks first, leaves it when told to, then quits", async () => {
+    const event = { preventDefault: vi.fn() };
+    appHandler("before-quit")(event);
+    expect(event.preventDefault).toHaveBeenCalled();
+    await vi.waitFor(() => expect(electron.app.quit).toHaveBeenCalled(), { timeout: 10_000 });
+    expect(electron.dialog.showMessageBox).toHaveBeenCalledWith(
+      expect.anything(),
+      expect.objectContaining({ message: "An intercept is still active", buttons: ["Leave them and quit", "Keep them and quit", "Cancel"], detail: expect.stringContaining("demo/web") }),
+    );
+    expect(readFileSync(path.join(userData, "tp-calls.log"), "utf8")).toMatch(/^leave web --output json$/m);
   });
 });

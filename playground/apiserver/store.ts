@@ -25,7 +25,8 @@ import { alreadyExists, badRequest, conflict, forbidden, gone, invalid, notFound
 import type { FieldError } from "./errors.ts";
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from "./patch.ts";
 import { compileSelectors } from "./selectors.ts";
-import { sortKeys, validateObject } from "./validation.ts";
+import { validateObject } from "./validation.ts";
+import { jsonEqual } from "../workloads/json-equal.ts";
 
 export type AdmissionOperation = "CREATE" | "UPDATE" | "DELETE";
 
@@ -170,49 +171,6 @@ function copy(v: unknown): unknown {
   const out: Record<string, unknown> = {};
   for (const k in v as Record<string, unknown>) out[k] = copy((v as Record<string, unknown>)[k]);
   return out;
-}
-
-/**
- * `JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b))` without building either string:
- * key order does not matter, properties whose value is undefined count as absent (JSON drops them),
- * and undefined array elements equal null (JSON writes them so).
- */
-function jsonEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (a === undefined || b === undefined) return false;
-  if (a === null || b === null || typeof a !== "object" || typeof b !== "object") {
-    if (typeof a === "number" && typeof b === "number") return JSON.stringify(a) === JSON.stringify(b);
-    return false;
-  }
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a)) {
-    const bb = b as unknown[];
-    if (a.length !== bb.length) return false;
-    for (let i = 0; i < a.length; i++) {
-      const x = a[i] === undefined || typeof a[i] === "function" ? null : a[i];
-      const y = bb[i] === undefined || typeof bb[i] === "function" ? null : bb[i];
-      if (!jsonEqual(x, y)) return false;
-    }
-    return true;
-  }
-  const pa = Object.getPrototypeOf(a);
-  const pb = Object.getPrototypeOf(b);
-  if ((pa !== Object.prototype && pa !== null) || (pb !== Object.prototype && pb !== null)) {
-    return JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b));
-  }
-  const oa = a as Record<string, unknown>;
-  const ob = b as Record<string, unknown>;
-  let na = 0;
-  for (const k in oa) {
-    const x = oa[k];
-    if (x === undefined || typeof x === "function") continue;
-    na++;
-    const y = ob[k];
-    if (y === undefined || typeof y === "function" || !jsonEqual(x, y)) return false;
-  }
-  let nb = 0;
-  for (const k in ob) if (ob[k] !== undefined && typeof ob[k] !== "function") nb++;
-  return na === nb;
 }
 
 /** Whether two objects differ in what generation tracks (everything but metadata and status). */
@@ -582,7 +540,9 @@ export class Store {
     }
     this.stamp(o);
     b.objects.set(k, o);
-    this.record(b, "ADDED", clone(o));
+    // History and the map share the stored object: it is replaced on every write, never changed in
+    // place, and every watcher gets its own copy (deliver), so one copy per write is saved.
+    this.record(b, "ADDED", o);
     if (type.kind === "Namespace") this.seedServiceAccount(name);
     if (crdType) this.registerType(crdType);
     return clone(o);
@@ -657,7 +617,7 @@ export class Store {
       return clone(o);
     }
     b.objects.set(k, o);
-    this.record(b, "MODIFIED", clone(o), old);
+    this.record(b, "MODIFIED", o, old); // shared, as in create
     return clone(o);
   }
 

@@ -15,6 +15,7 @@ import { ListenerHost, type Listener } from "./listeners.ts";
 import { PodNetwork } from "./network.ts";
 import { defaultNodes, IpAllocator, nodeObject, type SimNode } from "./nodes.ts";
 import { runProbe } from "./probes.ts";
+import { jsonEqual } from "../workloads/json-equal.ts";
 
 export interface KubeletOptions {
   client: ClusterClient;
@@ -89,15 +90,6 @@ const KUBELET_CONDITIONS = ["PodReadyToStartContainers", "Initialized", "Ready",
 
 function hashHex(s: string): string {
   return createHash("sha256").update(s).digest("hex");
-}
-
-function canonical(v: unknown): string {
-  return JSON.stringify(v, (_k, val: unknown) => {
-    if (val && typeof val === "object" && !Array.isArray(val)) {
-      return Object.fromEntries(Object.entries(val as Record<string, unknown>).filter(([, x]) => x !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-    }
-    return val;
-  });
 }
 
 export class Kubelet {
@@ -464,7 +456,8 @@ export class Kubelet {
       return;
     }
     const status = this.desiredStatus(rp);
-    if (canonical(stripTimes(status)) === canonical(stripTimes(rp.latest.status ?? {}))) return;
+    // Same comparison as canonical JSON (sorted keys, undefined dropped), without building strings.
+    if (jsonEqual(stripTimes(status), stripTimes(rp.latest.status ?? {}))) return;
     rp.writing = true;
     rp.dirty = false;
     void this.client.updateStatus<Pod>(resources.pods, { ...rp.latest, status })

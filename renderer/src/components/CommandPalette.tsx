@@ -15,23 +15,34 @@ interface Row {
   command: RegisteredCommand;
   indices: number[];
   score: number;
+  /** Position in the shown list (set by filterCommands). */
+  position: number;
 }
 
+/** Enough to pick from; more is only slower (5,000 services): typing narrows the list. */
+export const MAX_SHOWN = 200;
+
 /** Filters and orders: with a query by score (groups ordered by their best row), else as registered. */
-export function filterCommands(commands: readonly RegisteredCommand[], query: string): Array<{ group: string; rows: Row[] }> {
-  const rows: Row[] = [];
+export function filterCommands(commands: readonly RegisteredCommand[], query: string): { groups: Array<{ group: string; rows: Row[] }>; total: number } {
+  let rows: Row[] = [];
   for (const command of commands) {
     const match = fuzzyScore(query, command.title, [...(command.keywords ?? []), command.group]);
-    if (match) rows.push({ command, indices: match.indices, score: match.score });
+    if (match) rows.push({ command, indices: match.indices, score: match.score, position: 0 });
   }
   if (query.trim()) rows.sort((a, b) => b.score - a.score);
+  const total = rows.length;
+  rows = rows.slice(0, MAX_SHOWN);
   const groups = new Map<string, Row[]>();
   for (const row of rows) {
     const list = groups.get(row.command.group) ?? [];
     list.push(row);
     groups.set(row.command.group, list);
   }
-  return [...groups].map(([group, list]) => ({ group, rows: list }));
+  const result = [...groups].map(([group, list]) => ({ group, rows: list }));
+  // Positions follow the order shown (grouped), which is the order the arrow keys walk.
+  let position = 0;
+  for (const group of result) for (const row of group.rows) row.position = position++;
+  return { groups: result, total };
 }
 
 function Highlighted({ text, indices }: { text: string; indices: number[] }) {
@@ -66,11 +77,11 @@ function PaletteDialog() {
   const id = useId();
   useRestoreFocus(true);
 
-  const groups = useMemo(() => filterCommands(commands, query), [commands, query]);
+  const { groups, total } = useMemo(() => filterCommands(commands, query), [commands, query]);
   const flat = useMemo(() => groups.flatMap((g) => g.rows), [groups]);
   const index = flat.length === 0 ? -1 : Math.min(active, flat.length - 1);
   const activeRow = index >= 0 ? flat[index]! : null;
-  const optionId = (row: Row) => `${id}-opt-${flat.indexOf(row)}`;
+  const optionId = (row: Row) => `${id}-opt-${row.position}`;
 
   useEffect(() => inputRef.current?.focus(), []);
   useEffect(() => {
@@ -157,7 +168,7 @@ function PaletteDialog() {
                     aria-disabled={disabled || undefined}
                     className={`palette-option${selected ? " active" : ""}${disabled ? " disabled" : ""}`}
                     title={row.command.disabledReason ?? undefined}
-                    onMouseMove={() => !selected && setActive(flat.indexOf(row))}
+                    onMouseMove={() => !selected && setActive(row.position)}
                     onMouseDown={(e) => e.preventDefault() /* keep focus in the input */}
                     onClick={() => run(row)}
                   >
@@ -172,6 +183,11 @@ function PaletteDialog() {
               })}
             </div>
           ))}
+          {total > flat.length ? (
+            <div className="palette-empty" role="presentation">
+              {total - flat.length} more — type to narrow the list.
+            </div>
+          ) : null}
           {flat.length === 0 ? (
             <div className="palette-empty" role="presentation">
               No command matches “{query}”.
@@ -179,7 +195,7 @@ function PaletteDialog() {
           ) : null}
         </div>
         <div className="visually-hidden" role="status" aria-live="polite">
-          {flat.length === 1 ? "1 command" : `${flat.length} commands`}
+          {total === 1 ? "1 command" : `${total} commands`}
         </div>
         <div className="palette-footer" aria-hidden="true">
           <span className="kbd">↑</span>
@@ -211,20 +227,26 @@ export function useCommandShortcuts() {
 
 /**
  * Everything of the palette and the settings in one mount for App: the shortcuts, the built-in
- * commands, the applied theme, the palette and the settings dialog, and a button that opens the palette.
+ * commands, the applied theme, the palette and the settings dialog. (PaletteButton opens it by mouse.)
  */
 export function CommandCenter({ actions }: { actions: Actions }) {
   useCommandShortcuts();
   useBuiltinCommands(actions);
   useAppliedTheme();
-  const openPalette = useCommandUi((s) => s.openPalette);
   return (
     <>
-      <button type="button" className="palette-launcher button small ghost" onClick={openPalette} title={`Command palette (${PALETTE_SHORTCUT})`}>
-        Commands <span className="kbd">{PALETTE_SHORTCUT}</span>
-      </button>
       <CommandPalette />
       <SettingsDialog actions={actions} />
     </>
+  );
+}
+
+/** A button that opens the palette, showing its shortcut (in the status bar). */
+export function PaletteButton() {
+  const openPalette = useCommandUi((s) => s.openPalette);
+  return (
+    <button type="button" className="button small ghost palette-button" onClick={openPalette} title={`Command palette (${PALETTE_SHORTCUT})`}>
+      Commands <span className="kbd">{PALETTE_SHORTCUT}</span>
+    </button>
   );
 }

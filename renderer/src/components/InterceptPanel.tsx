@@ -39,6 +39,7 @@ export function InterceptSection({ detail, onFix }: { detail: ServiceDetail; onF
   const [open, setOpen] = useState(false);
   const telepresence = useIntercepts((s) => s.telepresence);
   const active = useMemo(() => interceptsOf(detail, telepresence?.intercepts ?? []), [detail, telepresence]);
+  const allMine = telepresence?.intercepts.filter((i) => i.mine).length ?? 0;
   const id = useId();
   return (
     <section className="card wide intercept-card" aria-labelledby={`${id}-title`}>
@@ -46,9 +47,17 @@ export function InterceptSection({ detail, onFix }: { detail: ServiceDetail; onF
         <h2 id={`${id}-title`} className="card-title">
           Intercept <span className="count">{active.filter((i) => i.mine).length}</span>
         </h2>
-        <button type="button" data-tour="intercept-open" className={`button small${open ? " ghost" : " primary"}`} aria-expanded={open} aria-controls={`${id}-panel`} onClick={() => setOpen(!open)}>
-          {open ? "Hide intercept panel" : "Intercept…"}
-        </button>
+        <div className="intercept-actions">
+          {allMine > 0 ? (
+            // Every intercept of this machine, not only this service's: what to run before quitting.
+            <button type="button" className="button small" disabled={telepresence?.busy != null} onClick={() => void interceptActions()?.leaveAllIntercepts()}>
+              Leave all ({allMine})
+            </button>
+          ) : null}
+          <button type="button" data-tour="intercept-open" className={`button small${open ? " ghost" : " primary"}`} aria-expanded={open} aria-controls={`${id}-panel`} onClick={() => setOpen(!open)}>
+            {open ? "Hide intercept panel" : "Intercept…"}
+          </button>
+        </div>
       </div>
       <ActiveIntercepts intercepts={active} />
       {open ? (
@@ -332,7 +341,6 @@ function TelepresenceLine() {
   const actions = interceptActions();
   if (!telepresence) return <p className="muted">Asking Telepresence…</p>;
   const { phase, program, connection } = telepresence;
-  const mine = telepresence.intercepts.filter((i) => i.mine);
   if (phase === "missing" || phase === "too-old" || (program.error && !program.found)) {
     return (
       <div className="inline-error" role="alert">
@@ -360,12 +368,12 @@ function TelepresenceLine() {
         <button type="button" className="button small" disabled={telepresence.busy !== null} onClick={() => void actions?.connectTelepresence(false)}>
           Connect
         </button>
-      ) : null}
-      {mine.length > 0 ? (
-        <button type="button" className="button small" disabled={telepresence.busy !== null} onClick={() => void actions?.leaveAllIntercepts()}>
-          Leave all ({mine.length})
+      ) : (
+        // Also the way to another namespace: Telepresence connects to one at a time.
+        <button type="button" className="button small ghost" disabled={telepresence.busy !== null} onClick={() => void actions?.disconnectTelepresence()} title="telepresence quit: ends this machine's intercepts">
+          Disconnect
         </button>
-      ) : null}
+      )}
     </p>
   );
 }

@@ -3,7 +3,7 @@
 // the telepresence program the core found. The theme applies as soon as it is picked; the other
 // fields are saved with the Save button, validated by the contract's schema first (the same one the
 // core uses, so the field errors shown here are the core's).
-import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
+import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 import { settingsPatchSchema, themes, type SettingsView, type Theme } from "../../../app/contract/settings.ts";
 import { useCommandUi, useRestoreFocus } from "../commands.ts";
 import { useIntercepts } from "../intercepts-store.ts";
@@ -37,35 +37,42 @@ function SettingsForm({ actions }: { actions: Pick<Actions, "saveSettings" | "lo
   }, [loaded, actions]);
   useEffect(() => (dialogRef.current?.querySelector<HTMLElement>("form select, form input") ?? dialogRef.current?.querySelector<HTMLElement>("button"))?.focus(), [loaded]);
 
-  const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
-    if (event.key === "Escape") {
-      event.preventDefault();
-      event.stopPropagation();
-      close();
-      return;
-    }
-    if (event.key !== "Tab") return;
-    // Focus trap: Tab from the last control goes to the first, Shift+Tab from the first to the last.
-    const focusables = [...(dialogRef.current?.querySelectorAll<HTMLElement>("input, select, button, [href], [tabindex]:not([tabindex='-1'])") ?? [])].filter(
-      (el) => !el.hasAttribute("disabled"),
-    );
-    if (focusables.length === 0) return;
-    const first = focusables[0]!;
-    const last = focusables[focusables.length - 1]!;
-    if (event.shiftKey && document.activeElement === first) {
-      event.preventDefault();
-      last.focus();
-    } else if (!event.shiftKey && document.activeElement === last) {
-      event.preventDefault();
-      first.focus();
-    }
-  };
+  // On the window, not the dialog: a click can leave focus on the page body (a button that was
+  // disabled while saving), and Escape and Tab must still work from there.
+  useEffect(() => {
+    const onKeyDown = (event: globalThis.KeyboardEvent) => {
+      const dialog = dialogRef.current;
+      if (!dialog) return;
+      if (event.key === "Escape") {
+        event.preventDefault();
+        event.stopPropagation();
+        close();
+        return;
+      }
+      if (event.key !== "Tab") return;
+      // Focus trap: Tab from the last control goes to the first, Shift+Tab from the first to the last.
+      const focusables = [...dialog.querySelectorAll<HTMLElement>("input, select, button, [href], [tabindex]:not([tabindex='-1'])")].filter((el) => !el.hasAttribute("disabled"));
+      if (focusables.length === 0) return;
+      const first = focusables[0]!;
+      const last = focusables[focusables.length - 1]!;
+      const inside = dialog.contains(document.activeElement);
+      if (!inside || (event.shiftKey && document.activeElement === first)) {
+        event.preventDefault();
+        (event.shiftKey ? last : first).focus();
+      } else if (!event.shiftKey && document.activeElement === last) {
+        event.preventDefault();
+        first.focus();
+      }
+    };
+    window.addEventListener("keydown", onKeyDown);
+    return () => window.removeEventListener("keydown", onKeyDown);
+  }, [close]);
 
   const titleId = `${id}-title`;
   const settings = view?.settings;
   return (
     <div className="palette-backdrop" onMouseDown={(e) => e.target === e.currentTarget && close()}>
-      <div ref={dialogRef} className="settings-dialog" role="dialog" aria-modal="true" aria-labelledby={titleId} onKeyDown={onKeyDown}>
+      <div ref={dialogRef} className="settings-dialog" role="dialog" aria-modal="true" aria-labelledby={titleId}>
         <header className="settings-header">
           <h2 id={titleId}>Settings</h2>
           <button type="button" className="button small ghost" onClick={close} aria-label="Close settings">
@@ -105,8 +112,14 @@ function SettingsForm({ actions }: { actions: Pick<Actions, "saveSettings" | "lo
                 </>
               ) : (
                 <>
-                  Not found{telepresence.program.error ? `: ${telepresence.program.error.message}` : "."}
-                  {telepresence.program.error?.hint ? <span className="settings-hint"> {telepresence.program.error.hint}</span> : null}
+                  Not found{telepresence.program.error ? ": " : "."}
+                  {telepresence.program.error ? <RichText text={telepresence.program.error.message} /> : null}
+                  {telepresence.program.error?.hint ? (
+                    <span className="settings-hint">
+                      {" "}
+                      <RichText text={telepresence.program.error.hint} />
+                    </span>
+                  ) : null}
                 </>
               )
             ) : settings?.telepresencePath ? (
@@ -146,6 +159,7 @@ function SettingsFields({ view, actions }: { view: SettingsView; actions: Pick<A
 
   const onSubmit = async (event: FormEvent) => {
     event.preventDefault();
+    if (saving) return;
     setSaved(false);
     const patch = { telepresencePath: path.trim(), defaultLocalPort: port.trim() === "" ? Number.NaN : Number(port) };
     const parsed = settingsPatchSchema.safeParse(patch);
@@ -195,14 +209,14 @@ function SettingsFields({ view, actions }: { view: SettingsView; actions: Pick<A
           id={`${id}-path`}
           className="mono"
           value={path}
-          placeholder="Find it (SWITCHBOARD_TELEPRESENCE, then PATH)"
+          placeholder="Find it on PATH"
           spellCheck={false}
           onChange={(e) => setPath(e.target.value)}
           aria-invalid={errors.telepresencePath ? true : undefined}
           aria-describedby={`${id}-path-hint`}
         />
         <div id={`${id}-path-hint`} className={errors.telepresencePath ? "settings-error" : "settings-hint"}>
-          {errors.telepresencePath ?? "Empty: Switchboard finds it. A change is used from the next start of Switchboard."}
+          {errors.telepresencePath ?? "Empty: Switchboard finds it on PATH. SWITCHBOARD_TELEPRESENCE, when set, wins. A change is used from the next start of Switchboard."}
         </div>
       </div>
       {saveError ? (
@@ -215,7 +229,7 @@ function SettingsFields({ view, actions }: { view: SettingsView; actions: Pick<A
         <span role="status" className="settings-hint">
           {saving ? "Saving…" : saved ? "Saved." : ""}
         </span>
-        <button type="submit" className="button primary" disabled={saving}>
+        <button type="submit" className="button primary" aria-disabled={saving || undefined}>
           Save
         </button>
       </div>

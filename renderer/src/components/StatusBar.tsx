@@ -2,6 +2,7 @@ import type { Actions } from "../store.ts";
 import { useSwitchboard } from "../store.ts";
 import { phaseLabel } from "../labels.ts";
 import { RichText } from "./RichText.tsx";
+import { PaletteButton } from "./CommandPalette.tsx";
 import { TourHelpButton } from "../tour/Tour.tsx";
 
 export function StatusBar({ actions }: { actions: Actions }) {
@@ -51,6 +52,7 @@ export function StatusBar({ actions }: { actions: Actions }) {
         <div className="status-spacer" />
       )}
       <div className="status-right">
+        <PaletteButton />
         <TourHelpButton />
         {connection?.context && linkUp ? (
           <button type="button" className="button small" disabled={busy} onClick={() => void actions.reconnect()}>

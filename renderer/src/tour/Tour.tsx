@@ -462,11 +462,16 @@ function LocalRequests({ requests, port }: { requests: readonly LocalRequest[]; 
 
 type Rect = { top: number; left: number; width: number; height: number };
 
+/** `[data-tour="name"]`, quoted for a CSS attribute selector (CSS.escape is missing in some DOMs). */
+function anchorSelector(name: string): string {
+  return `[data-tour="${name.replace(/["\\]/g, "\\$&")}"]`;
+}
+
 /** Is an element with this anchor in the page now (re-checked while the tour shows)? */
 function useDomAnchor(name: string): boolean {
   const [present, setPresent] = useState(false);
   useEffect(() => {
-    const check = () => setPresent(document.querySelector(`[data-tour="${CSS.escape(name)}"]`) !== null);
+    const check = () => setPresent(document.querySelector(anchorSelector(name)) !== null);
     check();
     const timer = setInterval(check, 300);
     return () => clearInterval(timer);
@@ -484,7 +489,7 @@ function useAnchor(names: string[], cardRef: React.RefObject<HTMLDivElement | nu
       let found: Element | null = null;
       let name: string | null = null;
       for (const n of key.split(" ").filter(Boolean)) {
-        const el = document.querySelector(`[data-tour="${CSS.escape(n)}"]`);
+        const el = document.querySelector(anchorSelector(n));
         if (el && !cardRef.current?.contains(el)) {
           found = el;
           name = n;
@@ -522,11 +527,17 @@ function useAnchor(names: string[], cardRef: React.RefObject<HTMLDivElement | nu
 
 function Spotlight({ rect }: { rect: Rect }) {
   const pad = 6;
+  const x = rect.left - pad;
+  const y = rect.top - pad;
+  const w = rect.width + pad * 2;
+  const h = rect.height + pad * 2;
+  // The page dimmed except for a hole over the control (even-odd fill); clicks pass through everywhere.
   return (
-    <div
-      className="tour-spotlight"
-      aria-hidden="true"
-      style={{ top: rect.top - pad, left: rect.left - pad, width: rect.width + pad * 2, height: rect.height + pad * 2 }}
-    />
+    <>
+      <svg className="tour-dim" aria-hidden="true" width="100%" height="100%">
+        <path fillRule="evenodd" d={`M0 0H100000V100000H0Z M${x} ${y}h${w}v${h}h${-w}Z`} />
+      </svg>
+      <div className="tour-spotlight" aria-hidden="true" style={{ top: y, left: x, width: w, height: h }} />
+    </>
   );
 }
