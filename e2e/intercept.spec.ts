@@ -82,6 +82,10 @@ test.describe("click-to-intercept", () => {
     await expect(panel.getByLabel("Equivalent telepresence command")).toContainText("--http-header x-dev=e2e");
     await expect(panel).toContainText(`Something is listening on localhost:${laptopPort}`);
     await screenshot(page, testInfo, "intercept-panel");
+    await page.emulateMedia({ colorScheme: "dark" });
+    await panel.scrollIntoViewIfNeeded();
+    await screenshot(page, testInfo, "intercept-panel-dark");
+    await page.emulateMedia({ colorScheme: "light" });
 
     await panel.getByRole("button", { name: "Start intercept" }).click();
     const active = detail.getByRole("list", { name: "Active intercepts" });

@@ -382,6 +382,19 @@ export class Store {
   }
 
   private record(b: Bucket, type: StoreEvent["type"], object: KubeObject, old?: KubeObject): void {
+    if (b.type.kind === "Service" && b.type.group === "") {
+      // Cluster IPs in use, kept as services are written (a walk of every Service per allocation
+      // was quadratic when 5,000 are created).
+      const ipOf = (o: KubeObject | undefined) => (o as { spec?: { clusterIP?: string } } | undefined)?.spec?.clusterIP;
+      const count = (ip: string | undefined, d: number) => {
+        if (!ip) return;
+        const n = (this.usedIPs.get(ip) ?? 0) + d;
+        if (n > 0) this.usedIPs.set(ip, n);
+        else this.usedIPs.delete(ip);
+      };
+      if (type === "MODIFIED") count(ipOf(old), -1);
+      count(ipOf(object), type === "DELETED" ? -1 : 1);
+    }
     const e: StoreEvent = { type, object, rv: Number(object.metadata.resourceVersion), ...(old ? { old } : {}) };
     b.history.push(e);
     if (b.history.length > this.historyLimit) {
@@ -393,12 +406,11 @@ export class Store {
 
   // ---- writes ------------------------------------------------------------------------------
 
+  /** Cluster IP → how many stored Services have it (record keeps it). */
+  private readonly usedIPs = new Map<string, number>();
+
   private allocateClusterIP = (): string => {
-    const used = new Set<string>();
-    for (const s of this.bucket({ group: "", plural: "services" }).objects.values()) {
-      const ip = (s as { spec?: { clusterIP?: string } }).spec?.clusterIP;
-      if (ip) used.add(ip);
-    }
+    const used = this.usedIPs;
     for (let tries = 0; tries < 65000; tries++) {
       const n = this.nextIP++;
       if (this.nextIP > 65000) this.nextIP = 10;

@@ -7,7 +7,7 @@ import { fakeSettingsApi } from "../settings-fake.ts";
 import { createSettingsActions, useSettings } from "../settings-store.ts";
 import type { Actions } from "../store.ts";
 import { useSwitchboard } from "../store.ts";
-import { CommandCenter } from "./CommandPalette.tsx";
+import { CommandCenter, MAX_SHOWN } from "./CommandPalette.tsx";
 
 const contexts: ContextsView = {
   files: ["/home/me/.kube/config"],
@@ -133,6 +133,26 @@ describe("command palette", () => {
     fireEvent.change(screen.getByRole("combobox"), { target: { value: "leave all" } });
     expect(screen.queryAllByRole("option")).toEqual([]);
     expect(screen.getByText(/No command matches/)).toBeTruthy();
+  });
+
+  it("shows at most MAX_SHOWN options of a long list and says how many more there are", () => {
+    setup();
+    const unregister = registerCommands(
+      "many",
+      Array.from({ length: MAX_SHOWN + 50 }, (_, i) => ({ id: String(i), title: `Open service-${i} (big)`, group: "Services", run: () => undefined })),
+    );
+    try {
+      ctrlK();
+      fireEvent.change(screen.getByRole("combobox"), { target: { value: "(big)" } });
+      expect(screen.getAllByRole("option")).toHaveLength(MAX_SHOWN);
+      expect(screen.getByText("50 more — type to narrow the list.")).toBeTruthy();
+      expect(screen.getByRole("status").textContent).toBe(`${MAX_SHOWN + 50} commands`);
+      // The last shown option is reachable with the arrow keys (wrapping up from the first).
+      fireEvent.keyDown(screen.getByRole("combobox"), { key: "ArrowUp" });
+      expect(screen.getByRole("combobox").getAttribute("aria-activedescendant")).toBe(screen.getAllByRole("option").at(-1)!.id);
+    } finally {
+      act(() => unregister());
+    }
   });
 
   it("replays the tour through the store flag", async () => {

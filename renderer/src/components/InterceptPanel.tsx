@@ -272,7 +272,10 @@ export function InterceptPanel({ detail, preferKind, onFix }: InterceptPanelProp
           <RichText text={health.reason} />
         </p>
       ) : health?.known && effectiveKind !== "wiretap" ? (
-        <p className="intercept-ok">{health.reason}</p>
+        // Filtered where the filter is what keeps the checks safe: the reason is on the kind above already.
+        <p className="intercept-ok">
+          {health.offerFirst === "http-filtered" ? "The load balancer's health checks carry no such header: they keep reaching the app." : health.reason}
+        </p>
       ) : null}
 
       <div className="intercept-command">

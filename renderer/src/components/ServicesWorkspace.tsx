@@ -7,6 +7,7 @@ import type { Actions } from "../store.ts";
 import { useSwitchboard } from "../store.ts";
 import { useServices } from "../services-store.ts";
 import { HealthSourceBanner } from "./HealthSourceBanner.tsx";
+import { PendingStrategies } from "./StrategyWizard.tsx";
 import { ServiceDetail } from "./ServiceDetail.tsx";
 import { ServiceList } from "./ServiceList.tsx";
 import { RichText } from "./RichText.tsx";
@@ -31,6 +32,8 @@ export function ServicesWorkspace({ actions }: { actions: Actions }) {
   return (
     <div className="workspace">
       <HealthSourceBanner source={healthSource} unavailable={unavailable} />
+      {/* Health strategy operations a crash left half-way: finish or roll back (StrategyWizard.tsx). */}
+      <PendingStrategies onOpen={(key) => void actions.openService(key)} />
       <div className="workspace-panes">
         <ServiceList actions={actions} />
         <DetailPane actions={actions} />
