@@ -140,6 +140,16 @@ test.describe("the playground tour", () => {
     await expect(page.getByRole("dialog", { name: "This is web" }).getByRole("heading", { name: "This is web" })).toBeFocused();
     await page.keyboard.press("Escape");
     await expect(page.getByRole("dialog")).toHaveCount(0);
+
+    // …and from the command palette.
+    await page.getByRole("contentinfo", { name: "Status" }).getByRole("button", { name: /Commands/ }).click();
+    const palette = page.getByRole("dialog", { name: "Command palette" });
+    await palette.getByRole("combobox", { name: "Command" }).fill("playground tour");
+    await palette.getByRole("option", { name: /Replay the playground tour/ }).click();
+    await expect(page.getByRole("dialog", { name: "This is web" })).toBeVisible();
+    await screenshot(page, testInfo, "8-replayed-from-palette");
+    await page.getByRole("dialog", { name: "This is web" }).getByRole("button", { name: "Skip the tour" }).click();
+    await expect(page.getByRole("dialog")).toHaveCount(0);
     expect(problems).toEqual([]);
   });
 });

@@ -175,7 +175,9 @@ export function createStrategies(options: StrategiesOptions): Strategies {
   }
 
   function forward(phase: StrategyProgress["phase"], service: string, fallbackId: string) {
-    return (e: ProgressEvent) =>
+    return (e: ProgressEvent) => {
+      // Verification's own "done" carries the verdict that `verify` reports as verified / failed.
+      if (phase === "verify" && e.step === "done") return;
       progress({
         operation: e.operation || fallbackId,
         service,
@@ -185,6 +187,7 @@ export function createStrategies(options: StrategiesOptions): Strategies {
         ...(e.current !== undefined ? { current: e.current } : {}),
         ...(e.total !== undefined ? { total: e.total } : {}),
       });
+    };
   }
 
   function operationView(record: OperationRecord, j: Journal): StrategyOperationView {

@@ -1,7 +1,7 @@
 // The API server's errors, worded like kube-apiserver's (k8s.io/apimachinery/pkg/api/errors), and
 // their `Status` form on the wire.
 import { ClusterError } from "../cluster/client.ts";
-import type { StatusCause } from "../cluster/client.ts";
+import type { StatusCause, StatusDetails } from "../cluster/client.ts";
 import type { ResourceType } from "./catalog.ts";
 
 /** `pods`, `deployments.apps`: how kube-apiserver names a resource in messages. */
@@ -9,18 +9,36 @@ export function qualified(type: { group: string; plural: string }): string {
   return type.group === "" ? type.plural : `${type.plural}.${type.group}`;
 }
 
+/**
+ * Status `details` as kube-apiserver sends them: `group` is omitempty there, so a core-group ("")
+ * resource's details carry no `group` at all.
+ */
+function details(group: string, name: string, kind: string, causes?: StatusCause[]): StatusDetails {
+  return { name, ...(group ? { group } : {}), kind, ...(causes ? { causes } : {}) };
+}
+
 export function notFound(type: { group: string; plural: string }, name: string): ClusterError {
-  return new ClusterError(404, "NotFound", `${qualified(type)} "${name}" not found`, { name, group: type.group, kind: type.plural });
+  return new ClusterError(404, "NotFound", `${qualified(type)} "${name}" not found`, details(type.group, name, type.plural));
 }
 
 export function alreadyExists(type: ResourceType, name: string): ClusterError {
-  return new ClusterError(409, "AlreadyExists", `${qualified(type)} "${name}" already exists`, { name, group: type.group, kind: type.plural });
+  return new ClusterError(409, "AlreadyExists", `${qualified(type)} "${name}" already exists`, details(type.group, name, type.plural));
 }
 
 export function conflict(type: ResourceType, name: string, why = "the object has been modified; please apply your changes to the latest version and try again"): ClusterError {
-  return new ClusterError(409, "Conflict", `Operation cannot be fulfilled on ${qualified(type)} "${name}": ${why}`, {
-    name, group: type.group, kind: type.plural,
-  });
+  return new ClusterError(409, "Conflict", `Operation cannot be fulfilled on ${qualified(type)} "${name}": ${why}`, details(type.group, name, type.plural));
+}
+
+/**
+ * A failed DELETE precondition. kube-apiserver checks it in rest.BeforeDelete, which names the Kind
+ * (group-qualified) where every other Conflict names the resource, and words it its own way.
+ */
+export function preconditionFailed(type: ResourceType, name: string, field: "UID" | "ResourceVersion", wanted: string, actual: string | undefined): ClusterError {
+  const groupKind = type.group === "" ? type.kind : `${type.kind}.${type.group}`;
+  const why = field === "UID"
+    ? `the UID in the precondition (${wanted}) does not match the UID in record (${actual ?? ""}). The object might have been deleted and then recreated`
+    : `the ResourceVersion in the precondition (${wanted}) does not match the ResourceVersion in record (${actual ?? ""}). The object might have been modified`;
+  return new ClusterError(409, "Conflict", `Operation cannot be fulfilled on ${groupKind} "${name}": ${why}`, details(type.group, name, type.kind));
 }
 
 export function badRequest(message: string): ClusterError {
@@ -28,7 +46,7 @@ export function badRequest(message: string): ClusterError {
 }
 
 export function forbidden(type: ResourceType, name: string, why: string): ClusterError {
-  return new ClusterError(403, "Forbidden", `${qualified(type)} "${name}" is forbidden: ${why}`, { name, group: type.group, kind: type.plural });
+  return new ClusterError(403, "Forbidden", `${qualified(type)} "${name}" is forbidden: ${why}`, details(type.group, name, type.plural));
 }
 
 export function gone(message: string): ClusterError {
@@ -37,6 +55,14 @@ export function gone(message: string): ClusterError {
 
 export function unsupportedMediaType(message: string): ClusterError {
   return new ClusterError(415, "UnsupportedMediaType", message);
+}
+
+/**
+ * A request whose Content-Type no route of a built-in kind consumes: go-restful refuses it before any
+ * handler runs, and kube-apiserver wraps that as a generic Status (`details: {}`).
+ */
+export function unsupportedMediaTypeRoute(): ClusterError {
+  return new ClusterError(415, "UnsupportedMediaType", "415: Unsupported Media Type", {});
 }
 
 export function methodNotAllowed(message = "the server does not allow this method on the requested resource"): ClusterError {
@@ -83,9 +109,7 @@ export function invalid(type: ResourceType, name: string, errors: FieldError[]):
   const rendered = errors.map((e) => `${e.field}: ${errorBody(e)}`);
   const list = rendered.length === 1 ? rendered[0]! : `[${rendered.join(", ")}]`;
   const groupKind = type.group === "" ? type.kind : `${type.kind}.${type.group}`;
-  return new ClusterError(422, "Invalid", `${groupKind} "${name}" is invalid: ${list}`, {
-    name, group: type.group, kind: type.kind, causes,
-  });
+  return new ClusterError(422, "Invalid", `${groupKind} "${name}" is invalid: ${list}`, details(type.group, name, type.kind, causes));
 }
 
 export function toStatus(err: unknown): { code: number; status: Record<string, unknown> } {

@@ -32,7 +32,7 @@ import type { ResourceType } from "./catalog.ts";
 import {
   SERVER_VERSION, aggregatedDiscovery, apiGroupList, apiResourceList, apiVersions, openapiV3GroupVersion, openapiV3Root,
 } from "./discovery.ts";
-import { badRequest, conflict, methodNotAllowed, toStatus, unauthorized, unsupportedMediaType } from "./errors.ts";
+import { badRequest, conflict, methodNotAllowed, toStatus, unauthorized, unsupportedMediaType, unsupportedMediaTypeRoute } from "./errors.ts";
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from "./patch.ts";
 import { OPENAPI_V2_PROTOBUF, openapiV2Document } from "./openapi-v2.ts";
 import { decodeKubernetesProtobuf } from "./protobuf.ts";
@@ -229,6 +229,8 @@ function parseJson(text: string, type: ResourceType | undefined): unknown {
     throw badRequest(`${what}couldn't get version/kind; json parse error: ${(err as Error).message}`);
   }
 }
+
+const APPLY_PATCH = "application/apply-patch+yaml";
 
 const PATCH_MEDIA: Record<string, PatchType> = {
   "application/json-patch+json": "json",
@@ -432,7 +434,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         const contentType = (req.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
         const patchType = PATCH_MEDIA[contentType];
         if (!patchType) {
-          throw unsupportedMediaType(`the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json${type.builtin ? ", application/strategic-merge-patch+json" : ""}`);
+          // Server-side apply is not served: refused as by a server without it.
+          if (contentType === APPLY_PATCH) throw unsupportedMediaType("the playground does not serve server-side apply (application/apply-patch+yaml); use kubectl apply without --server-side");
+          // Built-in kinds: go-restful finds no route consuming the type (a generic 415, `details: {}`);
+          // custom resources: the CRD handler lists the patch types it takes (apiextensions-apiserver).
+          if (type.builtin) throw unsupportedMediaTypeRoute();
+          throw unsupportedMediaType(`the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, ${APPLY_PATCH}`);
         }
         const patch = parseJson((await readBody(req)).toString("utf8"), undefined);
         if (subresource === "scale") {
@@ -452,12 +459,15 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
           propagationPolicy?: "Background" | "Foreground" | "Orphan"; gracePeriodSeconds?: number;
           preconditions?: { uid?: string; resourceVersion?: string }; orphanDependents?: boolean;
         };
+        const orphanDependents = q.has("orphanDependents") ? q.get("orphanDependents") === "true" : body.orphanDependents;
         const policy = (q.get("propagationPolicy") as typeof body.propagationPolicy | null) ?? body.propagationPolicy
-          ?? (body.orphanDependents ? "Orphan" : undefined);
+          ?? (orphanDependents ? "Orphan" : undefined);
         const grace = intParam(q, "gracePeriodSeconds") ?? body.gracePeriodSeconds;
         const result = await store.delete(type, ns, name, { propagationPolicy: policy, gracePeriodSeconds: grace, preconditions: body.preconditions, dryRun });
+        // handlers/delete.go: 200 with the object (also for a graceful or finalizer-held delete); 202
+        // only when the object is still there and the client asked orphanDependents=false.
         const stillThere = store.get(type, ns, name) !== undefined;
-        return send(res, stillThere && !dryRun ? 202 : 200, result);
+        return send(res, stillThere && !dryRun && orphanDependents === false ? 202 : 200, result);
       }
       default:
         throw methodNotAllowed();

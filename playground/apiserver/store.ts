@@ -21,7 +21,7 @@ import type { ResourceType } from "./catalog.ts";
 import { applyDefaults } from "./defaults.ts";
 import { pruneUnknownFields } from "./fields.ts";
 import type { FieldValidation } from "./fields.ts";
-import { alreadyExists, badRequest, conflict, forbidden, gone, invalid, notFound, unsupportedMediaType } from "./errors.ts";
+import { alreadyExists, badRequest, conflict, forbidden, gone, invalid, notFound, preconditionFailed, unsupportedMediaType } from "./errors.ts";
 import type { FieldError } from "./errors.ts";
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from "./patch.ts";
 import { compileSelectors } from "./selectors.ts";
@@ -458,7 +458,7 @@ export class Store {
     if (!ns) throw notFound({ group: "", plural: "namespaces" }, namespace);
     if (creating && ns.metadata.deletionTimestamp) {
       throw new ClusterError(403, "Forbidden", `${type.plural}${type.group ? `.${type.group}` : ""} "${name}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`, {
-        name, group: type.group, kind: type.plural, causes: [{ reason: "NamespaceTerminating", message: `namespace ${namespace} is being terminated`, field: "metadata.namespace" }],
+        name, ...(type.group ? { group: type.group } : {}), kind: type.plural, causes: [{ reason: "NamespaceTerminating", message: `namespace ${namespace} is being terminated`, field: "metadata.namespace" }],
       });
     }
   }
@@ -681,11 +681,9 @@ export class Store {
     if (!current) throw notFound(type, name);
     if (type.kind === "Namespace" && PROTECTED_NAMESPACES.includes(name)) throw forbidden(type, name, "this namespace may not be deleted");
     const pre = options.preconditions;
-    if (pre?.uid && pre.uid !== current.metadata.uid) {
-      throw conflict(type, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${current.metadata.uid}`);
-    }
+    if (pre?.uid && pre.uid !== current.metadata.uid) throw preconditionFailed(type, name, "UID", pre.uid, current.metadata.uid);
     if (pre?.resourceVersion && pre.resourceVersion !== current.metadata.resourceVersion) {
-      throw conflict(type, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${current.metadata.resourceVersion}`);
+      throw preconditionFailed(type, name, "ResourceVersion", pre.resourceVersion, current.metadata.resourceVersion);
     }
     const req: AdmissionRequest = {
       operation: "DELETE", resource: type, subresource: undefined, namespace: ns, name,

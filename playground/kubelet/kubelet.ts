@@ -462,6 +462,10 @@ export class Kubelet {
     rp.dirty = false;
     void this.client.updateStatus<Pod>(resources.pods, { ...rp.latest, status })
       .then((written) => {
+        // Over HTTP the watch event of a newer write (the NEG reflector's readiness-gate patch) can
+        // arrive before the answer to this one: keep the newer object, or the pod would be judged on
+        // a status without that condition and nothing would sync it again. (The informer's upsert
+        // ignores an older object the same way.)
         if (rp.phase !== "stopped") rp.latest = written;
         this.#informer.upsert(written);
       })
@@ -469,7 +473,7 @@ export class Kubelet {
         if (err instanceof ClusterError && err.code === 404) return;
         if (err instanceof ClusterError && err.code === 409) {
           const fresh = await this.client.get<Pod>(resources.pods, rp.namespace, rp.name).catch(() => undefined);
-          if (fresh && fresh.metadata.uid === rp.latest.metadata.uid) rp.latest = fresh;
+          if (fresh && fresh.metadata.uid === rp.latest.metadata.uid && notOlder(fresh, rp.latest)) rp.latest = fresh;
           rp.dirty = true;
           return;
         }
@@ -486,6 +490,14 @@ export class Kubelet {
         }
       });
   }
+}
+
+/** Whether `a` is the same version of the pod as `b` or a newer one (numeric resourceVersions, as both servers send). */
+function notOlder(a: Pod, b: Pod): boolean {
+  const x = a.metadata.resourceVersion;
+  const y = b.metadata.resourceVersion;
+  if (a.metadata.uid !== b.metadata.uid || !x || !y || !/^\d+$/.test(x) || !/^\d+$/.test(y)) return true;
+  return BigInt(x) >= BigInt(y);
 }
 
 /** Compares statuses without the timestamps of unchanged conditions (they are carried over anyway). */

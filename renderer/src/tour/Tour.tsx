@@ -177,6 +177,11 @@ function TourDialog({ actions, step, facts }: { actions: Props["actions"]; step:
           {step ? step.title : "That was the chicken-and-egg, and its fix"}
         </h2>
         <div id={`${id}-body`} className="tour-body">
+          {step && step.id !== "web" && step.id !== "arrive" && !facts.webOpen ? (
+            <p className="tour-note">
+              Open <strong>web</strong> in the service list first (highlighted).
+            </p>
+          ) : null}
           {step ? <StepBody step={step} facts={facts} check={check} /> : <FinishedBody facts={facts} />}
         </div>
         {step?.id === "broken" || step?.id === "recover" || step?.id === "arrive" ? <FrontDoor answer={frontDoor} /> : null}
@@ -485,6 +490,8 @@ function useAnchor(names: string[], cardRef: React.RefObject<HTMLDivElement | nu
   const [state, setState] = useState<{ name: string | null; rect: Rect | null }>({ name: null, rect: null });
   const scrolled = useRef<Element | null>(null);
   useLayoutEffect(() => {
+    // A new step scrolls its control into view again, even when it is the same element as before.
+    scrolled.current = null;
     const measure = () => {
       let found: Element | null = null;
       let name: string | null = null;
@@ -535,7 +542,8 @@ function Spotlight({ rect }: { rect: Rect }) {
   return (
     <>
       <svg className="tour-dim" aria-hidden="true" width="100%" height="100%">
-        <path fillRule="evenodd" d={`M0 0H100000V100000H0Z M${x} ${y}h${w}v${h}h${-w}Z`} />
+        {/* Inline: the app's own SVG rules (diagrams) would otherwise win over an inherited fill. */}
+        <path fillRule="evenodd" style={{ fill: "rgb(10 14 22 / 30%)" }} d={`M0 0H100000V100000H0Z M${x} ${y}h${w}v${h}h${-w}Z`} />
       </svg>
       <div className="tour-spotlight" aria-hidden="true" style={{ top: y, left: x, width: w, height: h }} />
     </>

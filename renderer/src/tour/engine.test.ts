@@ -65,6 +65,13 @@ describe("step conditions from the stores' state", () => {
     expect(step("web").anchors(deriveFacts(sources({ openKey: "demo/web", detail: detail(false) })))).toEqual(["health-check-path"]);
   });
 
+  it("steps on web's detail point at web's row while it is closed", () => {
+    for (const id of ["intercept", "broken", "fix", "recover"]) {
+      expect(step(id).anchors(deriveFacts(sources()))).toEqual(["service-demo/web"]);
+      expect(step(id).anchors(deriveFacts(sources({ openKey: "demo/web", detail: detail(false) })))).not.toContain("service-demo/web");
+    }
+  });
+
   it("intercept: only my global intercept of web to the tour's local server counts", () => {
     const done = (over: Partial<FactSources>) => step("intercept").done(deriveFacts(sources(over)));
     expect(done({})).toBe(false);

@@ -39,6 +39,11 @@ export interface StepDefinition {
 
 export const LOCAL_GREETING = "hello from your laptop\n";
 
+/** Steps that act on web's detail point at web's row while it is closed (a reload, the user closed it). */
+function needsWeb(f: TourFacts): string[] | null {
+  return f.webOpen ? null : ["service-demo/web"];
+}
+
 export const steps: readonly StepDefinition[] = [
   {
     id: "web",
@@ -49,25 +54,25 @@ export const steps: readonly StepDefinition[] = [
   {
     id: "intercept",
     title: "Intercept web",
-    anchors: () => ["intercept-panel", "intercept-open"],
+    anchors: (f) => needsWeb(f) ?? ["intercept-panel", "intercept-open"],
     done: (f) => f.webIntercept !== null && f.webIntercept.global && f.localPort !== null && f.webIntercept.localPort === f.localPort,
   },
   {
     id: "broken",
     title: "The health check fails, the front door answers 502",
-    anchors: () => ["health-check-path", "tour-front-door"],
+    anchors: (f) => needsWeb(f) ?? ["health-check-path", "tour-front-door"],
     done: (f) => f.frontDoor?.status === 502 && (f.webHealth === "unhealthy" || f.webHealth === "degraded"),
   },
   {
     id: "fix",
     title: "Apply the sidecar strategy",
-    anchors: () => ["strategy-wizard", "fix-sidecar", "strategy-open"],
+    anchors: (f) => needsWeb(f) ?? ["strategy-wizard", "fix-sidecar", "strategy-open"],
     done: (f) => f.sidecarApplied || f.webHealthSidecar,
   },
   {
     id: "recover",
     title: "Watch it recover",
-    anchors: () => ["health-check-path"],
+    anchors: (f) => needsWeb(f) ?? ["health-check-path"],
     done: (f) => f.webHealth === "healthy" && f.webIntercept !== null,
   },
   {
