@@ -39,7 +39,8 @@ const controllerLog: string[] = [];
 
 beforeAll(async () => {
   client = adminClient();
-  ctl = await startControllers({ client, speed: 50, telepresence: true, log: (m) => controllerLog.push(m) });
+  const real = realCluster();
+  ctl = await startControllers({ client, apiServer: { url: real.server, token: real.adminToken, ca: real.ca }, speed: 50, telepresence: true, log: (m) => controllerLog.push(m) });
   lbs = await deployAndWait(ctl, withNegReadinessGates(demoObjects()), NS);
   kc = new KubeConfig();
   kc.loadFromFile(realCluster().kubeconfig);

@@ -1,7 +1,7 @@
 // The playground's controllers (workloads + kubelet, GKE NEG / readiness reflector / load balancers /
 // Compute API, optionally the Telepresence traffic-manager) running against a REAL kube-apiserver
-// through HttpClusterClient — the same composition as playground/index.ts `startPlayground`, which
-// cannot take an external client (it always starts its own in-memory store and server).
+// through HttpClusterClient: playground/index.ts `startPlayground` with `client` (no in-memory store
+// or API server).
 //
 // What cannot run against the real server, and how it is handled here:
 //  - Admission hooks are in-process in the playground (store.admission): GKE's NEG readiness-gate
@@ -13,75 +13,39 @@
 //      * agent injection at pod creation does not happen (see conformance/README.md).
 //  - The service-account controller: a `default` ServiceAccount is created per namespace.
 import type { ClusterClient, KubeObject } from "../playground/cluster/client.ts";
-import { startGke, type Gke } from "../playground/gke/index.ts";
-import { HealthSwitches } from "../playground/images/health.ts";
-import { defaultImages } from "../playground/images/images.ts";
-import type { ImageRegistry } from "../playground/images/registry.ts";
-import { Kubelet } from "../playground/kubelet/kubelet.ts";
+import { startPlayground, type ExternalPlayground } from "../playground/index.ts";
 import { applyScenario, loadBalancerKeys } from "../playground/scenarios/scenarios.ts";
-import { startTelepresence, type Telepresence } from "../playground/telepresence/index.ts";
-import { WorkloadControllers } from "../playground/workloads/controller.ts";
 import type { Deployment, Pod } from "../playground/workloads/types.ts";
 import { ensureDefaultServiceAccount } from "./cluster.ts";
 import type { HttpClusterClient } from "../playground/cluster/http-client.ts";
 
 export const NEG_READINESS_GATE = "cloud.google.com/load-balancer-neg-ready";
 
-export interface Controllers {
-  client: ClusterClient;
-  kubelet: Kubelet;
-  workloads: WorkloadControllers;
-  gke: Gke;
-  images: ImageRegistry;
-  health: HealthSwitches;
-  telepresence: Telepresence | undefined;
-  stop(): Promise<void>;
-}
+/** The playground on the real server (`startPlayground` with an external client): no in-memory store. */
+export type Controllers = ExternalPlayground;
 
 export interface ControllerOptions {
   client: HttpClusterClient;
+  /** The server, token and CA of `client` (for the playground's kubeconfig). */
+  apiServer: { url: string; token: string; ca?: string };
   speed?: number;
   /** Start the Telepresence traffic-manager controller too (not installed: see withoutWebhookRegistrations). */
   telepresence?: boolean;
   log?: (message: string) => void;
 }
 
+/**
+ * The playground's controllers on the real server: `startPlayground` with the external client, no
+ * admission chain (so no readiness-gate webhook or agent injector, and the traffic-manager is not
+ * installed) and no scenarios (`deployAndWait` applies them, with the readiness gates in the pod
+ * templates and the ServiceAccounts the real admission wants).
+ */
 export async function startControllers(options: ControllerOptions): Promise<Controllers> {
-  const { client } = options;
-  const speed = options.speed ?? 20;
-  const log = options.log ?? (() => undefined);
-  const stops: Array<() => unknown> = [];
-  const stopAll = async () => {
-    for (const s of stops.reverse()) {
-      try {
-        await s();
-      } catch (err) {
-        log(`stop: ${String(err)}`);
-      }
-    }
-    stops.length = 0;
-  };
-  try {
-    const health = new HealthSwitches();
-    const images = defaultImages();
-    const workloads = new WorkloadControllers({ client, speed, log });
-    const kubelet = new Kubelet({ client, speed, images, health, log, pods: workloads.pods });
-    stops.push(() => workloads.stop());
-    stops.push(() => kubelet.stop());
-    await kubelet.start();
-    await workloads.start();
-    const gke = await startGke({ client, dialer: kubelet.network.dial, speed, zones: [...new Set(kubelet.nodes.map((n) => n.zone))].sort(), log });
-    stops.push(() => gke.stop());
-    let telepresence: Telepresence | undefined;
-    if (options.telepresence) {
-      telepresence = await startTelepresence({ client, images, speed, install: false, log });
-      stops.push(() => telepresence!.stop());
-    }
-    return { client, kubelet, workloads, gke, images, health, telepresence, stop: stopAll };
-  } catch (err) {
-    await stopAll();
-    throw err;
-  }
+  return startPlayground({
+    client: options.client, apiServer: options.apiServer, speed: options.speed ?? 20, scenarios: false,
+    telepresence: options.telepresence ? { install: false } : false,
+    ...(options.log ? { log: options.log } : {}),
+  });
 }
 
 interface ServiceLike extends KubeObject {

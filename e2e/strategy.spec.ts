@@ -44,6 +44,8 @@ test.describe("health strategy wizard", () => {
     page.on("pageerror", (error) => problems.push(error.message));
     // Tall, so the screenshots show the whole wizard (the app scrolls inside its panes).
     await page.setViewportSize({ width: 1280, height: 2600 });
+    // The playground's first-run tour (renderer/src/tour) is another test's subject: mark it finished.
+    await page.addInitScript(() => localStorage.setItem("switchboard.tour.v1", JSON.stringify({ status: "finished", step: 6, completed: [] })));
     await page.goto(host.url);
     await page.getByRole("listbox", { name: "Services" }).getByRole("option", { name: /^web\b/ }).click();
     const detail = page.getByRole("article");

@@ -43,6 +43,19 @@ export interface PlaygroundOptions {
    */
   telepresence?: { install?: boolean | InstallOptions; sessionTtlMs?: number } | false;
   log?: (message: string) => void;
+  /**
+   * Run on an EXTERNAL API server (e.g. a real kube-apiserver) through this client: no in-memory
+   * store or API server is started; the workload controllers, kubelet, GKE side and Telepresence run
+   * against that server. Needs `apiServer` (for the kubeconfig). The NEG readiness-gate webhook and
+   * Telepresence's agent injector are in-process admission hooks: they run only with `admission`
+   * (a real kube-apiserver has none), and without it the traffic-manager is not installed by default
+   * (its webhook registration would make that server dial the playground's cluster addresses).
+   */
+  client?: ClusterClient;
+  /** With `client`: the server, bearer token and CA (PEM) written into the kubeconfig. */
+  apiServer?: { url: string; token: string; ca?: string };
+  /** With `client`: the in-process admission chain of that server, if it has one (a playground Store's). */
+  admission?: Store["admission"];
 }
 
 export interface Playground {
@@ -64,6 +77,7 @@ export interface Playground {
   readyMs: number;
   /** In-process access for tests and the next issues (Telepresence). */
   client: ClusterClient;
+  /** The in-memory store (undefined on an external API server: `options.client`). */
   store: Store;
   network: PodNetwork;
   dialer: Dialer;
@@ -121,7 +135,13 @@ async function answers(url: string): Promise<boolean> {
   }
 }
 
-export async function startPlayground(options: PlaygroundOptions = {}): Promise<Playground> {
+/** The playground on an external API server (`options.client`): everything but the in-memory store. */
+export type ExternalPlayground = Omit<Playground, "store"> & { store: undefined };
+
+export function startPlayground(options: PlaygroundOptions & { client: ClusterClient }): Promise<ExternalPlayground>;
+export function startPlayground(options?: PlaygroundOptions): Promise<Playground>;
+export async function startPlayground(options: PlaygroundOptions = {}): Promise<Playground | ExternalPlayground> {
+  if (options.client && !options.apiServer) throw new Error("startPlayground: `client` needs `apiServer` (url, token, ca) for the kubeconfig");
   const started = performance.now();
   const speed = options.speed && options.speed > 0 ? options.speed : 1;
   const scale = Math.max(0, Math.floor(options.scale ?? 0));
@@ -144,12 +164,22 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
   };
 
   try {
-    // Pods bound to a node go through graceful deletion: the kubelet stops them, then removes them.
-    const store = new Store({ gracefulPodDeletion: true });
-    const client = new StoreClient(store);
-    const token = randomBytes(24).toString("base64url");
-    const api = await startApiServer({ store, token, port: options.port ?? 0 });
-    stops.push(() => api.close());
+    let store: Store | undefined;
+    let client: ClusterClient;
+    let api: { url: string; token: string; ca?: string };
+    if (options.client) {
+      client = options.client;
+      api = options.apiServer!;
+    } else {
+      // Pods bound to a node go through graceful deletion: the kubelet stops them, then removes them.
+      store = new Store({ gracefulPodDeletion: true });
+      client = new StoreClient(store);
+      const token = randomBytes(24).toString("base64url");
+      const server = await startApiServer({ store, token, port: options.port ?? 0 });
+      stops.push(() => server.close());
+      api = { url: server.url, token, ...(server.ca ? { ca: server.ca } : {}) };
+    }
+    const admission = store?.admission ?? options.admission;
 
     const health = new HealthSwitches();
     const images = defaultImages();
@@ -163,14 +193,14 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
     await kubelet.start();
     await workloads.start();
 
-    const gke = await startGke({ client, dialer: kubelet.network.dial, speed, admission: store.admission, zones: [...new Set(kubelet.nodes.map((n) => n.zone))].sort(), log });
+    const gke = await startGke({ client, dialer: kubelet.network.dial, speed, ...(admission ? { admission } : {}), zones: [...new Set(kubelet.nodes.map((n) => n.zone))].sort(), log });
     stops.push(() => gke.stop());
 
     const tpOptions = options.telepresence === false ? null : (options.telepresence ?? {});
     const telepresence = tpOptions
       ? await startTelepresence({
-          client, admission: store.admission, images, speed, log,
-          install: tpOptions.install ?? true,
+          client, ...(admission ? { admission } : {}), images, speed, log,
+          install: tpOptions.install ?? !!admission,
           ...(tpOptions.sessionTtlMs ? { sessionTtlMs: tpOptions.sessionTtlMs } : {}),
         })
       : null;
@@ -206,13 +236,13 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
     }
 
     const kubeconfigPath = join(dir, "kubeconfig");
-    writeFileSync(kubeconfigPath, kubeconfigYaml(api.url, token, DEMO_NAMESPACE, api.ca ? Buffer.from(api.ca).toString("base64") : undefined), { mode: 0o600 });
+    writeFileSync(kubeconfigPath, kubeconfigYaml(api.url, api.token, DEMO_NAMESPACE, api.ca ? Buffer.from(api.ca).toString("base64") : undefined), { mode: 0o600 });
     const readyMs = Math.round(performance.now() - started);
     return {
       kubeconfigPath,
       context: CONTEXT,
       server: api.url,
-      token,
+      token: api.token,
       computeApi: gke.computeApiUrl,
       computeToken: gke.computeToken,
       project: gke.project,
@@ -220,7 +250,7 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
       control: control.url,
       readyMs,
       client,
-      store,
+      store: store as Store,
       network: kubelet.network,
       dialer: kubelet.network.dial,
       images,

@@ -13,10 +13,11 @@ const bin = (path) => join(root, "node_modules", path);
 
 // Each step is [script, ...args] run by `node`; a task is a list of steps that stop at the first failure.
 const tasks = {
-  build: () => [[bin("electron-vite/bin/electron-vite.js"), "build", ...args]],
-  start: () => [...tasks.build(), [join(root, "main/launch.ts"), ...args]],
+  // The build takes the task's arguments only when it is the task; other tasks build plainly.
+  build: (buildArgs = args) => [[bin("electron-vite/bin/electron-vite.js"), "build", ...buildArgs]],
+  start: () => [...tasks.build([]), [join(root, "main/launch.ts"), ...args]],
   "test:unit": () => [[bin("vitest/vitest.mjs"), "run", ...args]],
-  "test:e2e": () => [...tasks.build(), [bin("@playwright/test/cli.js"), "test", ...args]],
+  "test:e2e": () => [...tasks.build([]), [bin("@playwright/test/cli.js"), "test", ...args]],
   // Conformance: the integration tests against a real kube-apiserver + etcd (prints one line and
   // skips where Go or etcd is missing, so a user's `npm test` still works).
   "test:conformance": () => [[join(root, "conformance/run.ts"), ...args]],
@@ -26,8 +27,8 @@ const tasks = {
     [bin("eslint/bin/eslint.js"), "--max-warnings=0", "."],
   ],
   playground: () => [[join(root, "playground/cli.ts"), ...args]],
-  bench: () => [...tasks.build(), [join(root, "bench/run.ts"), ...args]],
-  package: () => [...tasks.build(), [bin("electron-builder/cli.js"), "--config", "electron-builder.yml", ...args]],
+  bench: () => [...tasks.build([]), [join(root, "bench/run.ts"), ...args]],
+  package: () => [...tasks.build([]), [bin("electron-builder/cli.js"), "--config", "electron-builder.yml", ...args]],
 };
 
 if (!tasks[task]) {

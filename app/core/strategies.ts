@@ -224,7 +224,8 @@ export function createStrategies(options: StrategiesOptions): Strategies {
   }
 
   function publish(context: string | null = options.session().context) {
-    if (closed) return;
+    // The event carries the selected context's journal; an operation of another context changes nothing shown.
+    if (closed || context !== options.session().context) return;
     try {
       options.emit({ type: "strategies", strategies: listFor(context) });
     } catch (error) {

@@ -324,7 +324,7 @@ describe("kubectl against the playground API server", () => {
     expect((await raw("GET", "/api", undefined, {}, "wrong")).status).toBe(401);
 
     const nf = await raw("GET", "/api/v1/namespaces/default/pods/nope");
-    expect(nf.json).toEqual({ kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message: 'pods "nope" not found', reason: "NotFound", code: 404, details: { name: "nope", group: "", kind: "pods" } });
+    expect(nf.json).toEqual({ kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message: 'pods "nope" not found', reason: "NotFound", code: 404, details: { name: "nope", kind: "pods" } });
     expect((await raw("GET", "/api/v1/namespaces/default/widgets")).json).toMatchObject({ code: 404, reason: "NotFound" });
 
     const dup = await raw("POST", "/api/v1/namespaces/default/pods", podYaml("p1", {}), { "Content-Type": "application/json" });

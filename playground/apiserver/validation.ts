@@ -170,9 +170,10 @@ function checkInt(v: unknown, field: string, min: number, max: number, errs: Fie
   if (typeof v !== "number" || !Number.isInteger(v)) {
     errs.push({ field, type: "Invalid value", value: v, detail: "must be of type integer" });
   } else if (v < min) {
-    errs.push({ field, type: "Invalid value", value: v, detail: `should be greater than or equal to ${min}` });
+    errs.push({ field, type: "Invalid value", value: v, detail: `${field} in body should be greater than or equal to ${min}` });
   } else if (v > max) {
-    errs.push({ field, type: "Invalid value", value: v, detail: `should be less than or equal to ${max}` });
+    // A CRD's schema bounds, worded as the apiextensions OpenAPI validator words them (field path repeated).
+    errs.push({ field, type: "Invalid value", value: v, detail: `${field} in body should be less than or equal to ${max}` });
   }
 }
 

@@ -466,7 +466,7 @@ export class Kubelet {
         // arrive before the answer to this one: keep the newer object, or the pod would be judged on
         // a status without that condition and nothing would sync it again. (The informer's upsert
         // ignores an older object the same way.)
-        if (rp.phase !== "stopped") rp.latest = written;
+        if (rp.phase !== "stopped" && notOlder(written, rp.latest)) rp.latest = written;
         this.#informer.upsert(written);
       })
       .catch(async (err: unknown) => {

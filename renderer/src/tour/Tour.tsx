@@ -509,7 +509,7 @@ function useAnchor(names: string[], cardRef: React.RefObject<HTMLDivElement | nu
       }
       if (scrolled.current !== found) {
         scrolled.current = found;
-        found.scrollIntoView?.({ block: "center", behavior: "smooth" });
+        found.scrollIntoView?.({ block: "center" });
       }
       const r = found.getBoundingClientRect();
       const rect = { top: r.top, left: r.left, width: r.width, height: r.height };
