@@ -191,6 +191,22 @@ describe.skipIf(!hasKubectl)("kubectl against the real kube-apiserver and the pl
     }
   });
 
+  it("delete of a pod on a node (graceful: README difference 5, fixed) and get of a missing one print the same", async () => {
+    await onBoth((s) => s.k(["create", "serviceaccount", "default"]));
+    const pod = JSON.stringify({ apiVersion: "v1", kind: "Pod", metadata: { name: "graceful" }, spec: { nodeName: "node-1", containers: [{ name: "c", image: "switchboard/demo-app:1.4.0" }] } });
+    const created = await onBoth((s) => s.k(["create", "-f", "-"], pod));
+    expect([created.real.code, created.playground.code], `${created.real.stderr}\n${created.playground.stderr}`).toEqual([0, 0]);
+    // No kubelet on either side here: the pod stays Terminating; kubectl must not wait for it.
+    const deleted = await onBoth((s) => s.k(["delete", "pod", "graceful", "--wait=false"]));
+    expect(deleted.real).toMatchObject({ code: 0, stdout: 'pod "graceful" deleted\n' });
+    expect(deleted.playground.stdout).toBe(deleted.real.stdout);
+    const terminating = await onBoth((s) => json(s, "pod/graceful"));
+    expect([terminating.real.metadata.deletionGracePeriodSeconds, terminating.playground.metadata.deletionGracePeriodSeconds]).toEqual([30, 30]);
+    const missing = await onBoth((s) => s.k(["get", "configmap", "nope"]));
+    expect(missing.real).toMatchObject({ code: 1, stderr: 'Error from server (NotFound): configmaps "nope" not found\n' });
+    expect(missing.playground.stderr).toBe(missing.real.stderr);
+  });
+
   it("a watch from a compacted resourceVersion: kubectl get --raw shows the ERROR 410 event on the real server", async () => {
     const real = sides[0]!;
     const created = JSON.parse((await real.k(["create", "configmap", "old", "--from-literal=a=1", "-o", "json"])).stdout);

@@ -73,7 +73,9 @@ test.describe("the playground tour", () => {
     const panel = page.getByRole("region", { name: "Intercept web" });
     await panel.getByRole("textbox", { name: "Local port" }).fill(port);
     await panel.getByRole("radio", { name: /All traffic \(global\)/ }).check();
+    await expect(panel.getByRole("radio", { name: /All traffic \(global\)/ })).toBeChecked();
     await expect(panel.getByLabel("Equivalent telepresence command")).toContainText(`intercept web --port ${port}:http`);
+    await expect(panel.getByLabel("Equivalent telepresence command")).not.toContainText("--http-header");
     await screenshot(page, testInfo, "2a-intercept-panel");
     await panel.getByRole("button", { name: /^Start intercept/ }).click();
     await expect(step2).toContainText("✓ Done", { timeout: 90_000 });

@@ -490,7 +490,7 @@ function useAnchor(names: string[], cardRef: React.RefObject<HTMLDivElement | nu
   const [state, setState] = useState<{ name: string | null; rect: Rect | null }>({ name: null, rect: null });
   const scrolled = useRef<Element | null>(null);
   useLayoutEffect(() => {
-    // A new step scrolls its control into view again, even when it is the same element as before.
+    // A new step may scroll its control into view again, even when it is the same element as before.
     scrolled.current = null;
     const measure = () => {
       let found: Element | null = null;
@@ -507,11 +507,14 @@ function useAnchor(names: string[], cardRef: React.RefObject<HTMLDivElement | nu
         setState((s) => (s.rect === null && s.name === null ? s : { name: null, rect: null }));
         return;
       }
+      const r = found.getBoundingClientRect();
+      // Bring a new step's control into view only when it is out of sight: never move the page under a
+      // user who is already working with it (a click would land elsewhere).
       if (scrolled.current !== found) {
         scrolled.current = found;
-        found.scrollIntoView?.({ block: "center" });
+        const outOfSight = r.bottom <= 0 || r.top >= window.innerHeight || r.right <= 0 || r.left >= window.innerWidth;
+        if (outOfSight) found.scrollIntoView?.({ block: "nearest" });
       }
-      const r = found.getBoundingClientRect();
       const rect = { top: r.top, left: r.left, width: r.width, height: r.height };
       setState((s) =>
         s.name === name && s.rect && Math.abs(s.rect.top - rect.top) < 1 && Math.abs(s.rect.left - rect.left) < 1 && Math.abs(s.rect.width - rect.width) < 1 && Math.abs(s.rect.height - rect.height) < 1
