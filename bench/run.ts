@@ -190,6 +190,7 @@ function fmt(v: number | null | undefined, unit = ""): string {
 }
 
 async function main(): Promise<void> {
+  const loadAtStart = machine().loadAverage1m;
   const work = mkdtempSync(join(tmpdir(), "switchboard-bench-"));
   const browser = await chromium.launch({ executablePath: values.chromium, args: CHROMIUM_ARGS });
   const results: ScaleResult[] = [];
@@ -239,13 +240,13 @@ async function main(): Promise<void> {
     interceptOverhead: { target: `<= ${TARGETS.interceptOverhead}`, value: "ratio" in intercept ? intercept.ratio : null, verdict: "ratio" in intercept ? verdict(intercept.ratio, TARGETS.interceptOverhead) : `not measured: ${intercept.notMeasured}` },
     coldStartMs: { target: `<= ${TARGETS.coldStartMs} ms (scale ${largest?.scale ?? "-"})`, value: largest?.coldStartMs ?? null, verdict: verdict(largest?.coldStartMs, TARGETS.coldStartMs) },
   };
-  const out = { date: new Date().toISOString(), quick, machine: machine(), scales: results, watch, intercept, targets };
+  const out = { date: new Date().toISOString(), quick, machine: { ...machine(), loadAverage1mAtStart: loadAtStart }, scales: results, watch, intercept, targets };
   mkdirSync(join(ROOT, "bench/results"), { recursive: true });
   writeFileSync(join(ROOT, "bench/results/latest.json"), `${JSON.stringify(out, null, 2)}\n`);
 
   const m = out.machine;
   const lines = [
-    `machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGB} GB, Node ${m.node}`,
+    `machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGB} GB, Node ${m.node}; load average ${m.loadAverage1mAtStart} at start, ${m.loadAverage1m} at end`,
     "",
     "| scale | playground ready (RSS) | kubectl list | UI first complete list | ratio | cold start (host up) | host RSS | renderer JS heap |",
     "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",

@@ -72,6 +72,10 @@ test.describe("the playground tour", () => {
     await detail.locator('[data-tour="intercept-open"]').click();
     const panel = page.getByRole("region", { name: "Intercept web" });
     await panel.getByRole("textbox", { name: "Local port" }).fill(port);
+    // Read the panel's verdict first (as a user would): a kind picked before the preview arrives is lost
+    // when the panel re-orders the kinds (InterceptPanel; reported).
+    await expect(panel).toContainText(`Something is listening on localhost:${port}`);
+    await expect(panel).toContainText("Recommended");
     await panel.getByRole("radio", { name: /All traffic \(global\)/ }).check();
     await expect(panel.getByRole("radio", { name: /All traffic \(global\)/ })).toBeChecked();
     await expect(panel.getByLabel("Equivalent telepresence command")).toContainText(`intercept web --port ${port}:http`);

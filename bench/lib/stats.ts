@@ -19,8 +19,10 @@ export function round(v: number | null | undefined, digits = 0): number | null {
   return Math.round(v * f) / f;
 }
 
-export function machine(): { cpu: string; cores: number; memoryGB: number; node: string; platform: string } {
+export function machine(): { cpu: string; cores: number; memoryGB: number; node: string; platform: string; loadAverage1m: number | null } {
   return {
+    // Other work on the machine skews every figure (ratios less so): recorded so a reader can tell.
+    loadAverage1m: round(os.loadavg()[0], 2),
     cpu: os.cpus()[0]?.model.trim() ?? "unknown",
     cores: os.cpus().length,
     memoryGB: round(os.totalmem() / 2 ** 30, 1)!,
