@@ -174,11 +174,18 @@ describe("Electron main", () => {
     expect(webview.preventDefault).toHaveBeenCalled();
   });
 
-  it("refuses permissions and serves nothing outside the renderer", async () => {
+  it("refuses permissions but notifications for its own page, and serves nothing outside the renderer", async () => {
     const [permission] = startup.permission[0] as [Handler];
     const callback = vi.fn();
     permission({}, "media", callback);
     expect(callback).toHaveBeenCalledWith(false);
+    // Notifications only for the app's own page (an intercepted service turning unhealthy).
+    const ours = vi.fn();
+    permission({ getURL: () => "app://switchboard/index.html" }, "notifications", ours);
+    expect(ours).toHaveBeenCalledWith(true);
+    const foreign = vi.fn();
+    permission({ getURL: () => "https://example.com/" }, "notifications", foreign);
+    expect(foreign).toHaveBeenCalledWith(false);
 
     const [scheme, serve] = startup.protocolHandle[0] as [string, (r: Request) => Promise<Response>];
     expect(scheme).toBe("app");

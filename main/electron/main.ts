@@ -190,9 +190,14 @@ function lockDownSessions() {
     if (!isOurs(details.url)) return callback({});
     callback({ responseHeaders: { ...details.responseHeaders, "Content-Security-Policy": [CSP] } });
   });
-  // The page needs no camera, notifications, geolocation …
-  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
-  session.defaultSession.setPermissionCheckHandler(() => false);
+  // The page needs no camera, geolocation … — only notifications, for the app's own page (an
+  // intercepted service turning unhealthy is worth an OS notification; Electron shows web
+  // Notifications natively).
+  session.defaultSession.setPermissionRequestHandler((contents, permission, callback) =>
+    callback(permission === "notifications" && isOurs(contents.getURL())));
+  // A custom scheme's origin can serialise as "null", so the page's URL decides too.
+  session.defaultSession.setPermissionCheckHandler((contents, permission, requestingOrigin) =>
+    permission === "notifications" && (isOurs(requestingOrigin) || (contents ? isOurs(contents.getURL()) : false)));
 
   app.on("web-contents-created", (_event, contents) => {
     contents.setWindowOpenHandler(({ url }) => {

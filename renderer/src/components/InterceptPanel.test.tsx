@@ -100,6 +100,27 @@ describe("InterceptPanel", () => {
     await vi.waitFor(() => expect(starts).toEqual([{ namespace: "shop", service: "web", servicePort: "http", localPort: 8080, kind: "global" }]));
   });
 
+  it("keeps the kind the user picked before the preview arrived (the preview only sets the default)", async () => {
+    const detail = webDetail("2.27.1");
+    const { api, starts } = fakeApi(detail, true);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const preview = api["intercepts.preview"];
+    const slowApi = { ...api, "intercepts.preview": async (spec: InterceptSpec) => (await gate, preview(spec)) } as SwitchboardApi;
+    createInterceptActions(slowApi);
+    render(<InterceptPanel detail={detail} onFix={() => undefined} />);
+    const kinds = screen.getByRole("group", { name: "What goes to your laptop" });
+    // Before the preview, global is shown as the default; the user explicitly picks it.
+    fireEvent.click(within(kinds).getByRole("radio", { name: /All traffic \(global\)/ }));
+    act(() => release());
+    await vi.waitFor(() => expect(within(kinds).getByText("Recommended")).toBeTruthy());
+    expect(within(kinds).getAllByRole("radio")[0]).toHaveProperty("value", "http-filtered");
+    expect((within(kinds).getByRole("radio", { name: /All traffic \(global\)/ }) as HTMLInputElement).checked).toBe(true);
+    await vi.waitFor(() => expect(screen.getByLabelText("Equivalent telepresence command").textContent).not.toMatch(/--http-header/));
+    fireEvent.click(screen.getByRole("button", { name: /Start intercept/ }));
+    await vi.waitFor(() => expect(starts.map((s) => s.kind)).toEqual(["global"]));
+  });
+
   it("shows the steps of the action as they arrive", async () => {
     const detail = webDetail("2.27.1");
     createInterceptActions(fakeApi(detail, true).api);
@@ -126,6 +147,18 @@ describe("InterceptToasts", () => {
     expect(screen.getByRole("status").textContent).toMatch(/web turned unhealthy while intercepted/);
     fireEvent.click(screen.getByRole("button", { name: /Dismiss/ }));
     expect(screen.queryByRole("status")).toBeNull();
+  });
+
+  it("takes the unhealthy toast away when the intercepted service is healthy again", () => {
+    render(<InterceptToasts />);
+    const row = (key: string, health: string) => ({ type: "services" as const, context: "c", namespace: "shop", reset: false, removed: [], upserts: [{ key, namespace: "shop", name: key.split("/")[1], health, healthSignal: "compute-api", exposure: "Ingress NEG", pods: { total: 2, ready: 2 }, intercepted: true, findings: { error: 0, warning: 0, info: 0 }, topFinding: null }] as never });
+    act(() => useIntercepts.getState().apply([row("shop/web", "healthy"), row("shop/api", "healthy")]));
+    act(() => useIntercepts.getState().apply([row("shop/web", "unhealthy"), row("shop/api", "degraded")]));
+    expect(screen.getByRole("status").textContent).toMatch(/web turned unhealthy while intercepted/);
+    act(() => useIntercepts.getState().apply([row("shop/web", "healthy")]));
+    // web's toast is gone; api, still degraded, keeps its own.
+    expect(screen.getByRole("status").textContent).not.toMatch(/web turned/);
+    expect(screen.getByRole("status").textContent).toMatch(/api turned partly unhealthy/);
   });
 });
 
