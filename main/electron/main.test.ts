@@ -9,6 +9,10 @@ const userData = mkdtempSync(path.join(tmpdir(), "sb-electron-main-"));
 
 const electron = vi.hoisted(() => {
   const windows: Array<{ options: Record<string, unknown>; loadURL: ReturnType<typeof vi.fn>; send: ReturnType<typeof vi.fn> }> = [];
+  // Settled when main.ts opens its first window: start-up (core, telepresence probe) takes as long as
+  // the machine's load makes it, so the test waits for this, not for a fixed time.
+  let windowOpened: () => void = () => undefined;
+  const firstWindow = new Promise<void>((resolve) => (windowOpened = resolve));
   class BrowserWindow {
     options: Record<string, unknown>;
     loadURL = vi.fn(async () => undefined);
@@ -17,6 +21,7 @@ const electron = vi.hoisted(() => {
     constructor(options: Record<string, unknown>) {
       this.options = options;
       windows.push(this);
+      windowOpened();
     }
     static getAllWindows = () => windows;
     maximize() {}
@@ -28,6 +33,7 @@ const electron = vi.hoisted(() => {
   }
   return {
     windows,
+    firstWindow,
     BrowserWindow,
     app: {
       requestSingleInstanceLock: vi.fn(() => true),
@@ -93,7 +99,8 @@ beforeAll(async () => {
   chmodSync(fake, 0o755);
   vi.stubEnv("SWITCHBOARD_TELEPRESENCE", fake);
   await import("./main.ts");
-  await vi.waitFor(() => expect(electron.windows).toHaveLength(1));
+  await electron.firstWindow;
+  expect(electron.windows).toHaveLength(1);
   startup = {
     appOn: [...electron.app.on.mock.calls],
     privileged: [...electron.protocol.registerSchemesAsPrivileged.mock.calls],

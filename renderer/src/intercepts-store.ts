@@ -55,6 +55,8 @@ export const useIntercepts = create<InterceptsSlice>()((set) => ({
       let progress: InterceptProgress[] | null = null;
       let health: Map<string, ServiceSummary["health"]> | null = null;
       const toasts: Toast[] = [];
+      // Intercepted services whose health came back: their "turned unhealthy" toast is stale.
+      const recovered = new Set<string>();
       for (const event of events) {
         if (event.type === "intercepts") {
           next.telepresence = event.telepresence;
@@ -75,6 +77,8 @@ export const useIntercepts = create<InterceptsSlice>()((set) => ({
               continue;
             }
             health.set(row.key, row.health);
+            if (!BAD.has(row.health)) recovered.add(row.key);
+            else recovered.delete(row.key);
             if (BAD.has(row.health) && before !== undefined && !BAD.has(before)) {
               const title = `${row.name} turned ${row.health === "unhealthy" ? "unhealthy" : "partly unhealthy"} while intercepted`;
               const text = row.topFinding ?? "The load balancer's health checks fail: it may stop sending traffic to these pods for everyone.";
@@ -86,7 +90,8 @@ export const useIntercepts = create<InterceptsSlice>()((set) => ({
       }
       if (progress) next.progress = progress;
       if (health) next.interceptedHealth = health;
-      if (toasts.length > 0) next.toasts = [...state.toasts, ...toasts].slice(-4);
+      const stale = (t: Toast) => t.tone === "unhealthy" && t.service !== null && recovered.has(t.service);
+      if (toasts.length > 0 || state.toasts.some(stale)) next.toasts = [...state.toasts, ...toasts].filter((t) => !stale(t)).slice(-4);
       return next;
     });
   },

@@ -14,13 +14,22 @@ export interface StrategiesSlice {
   progress: Readonly<Record<string, StrategyProgress[]>>;
   /** Services with an action running from this window (apply, rollback, resume). */
   busy: Readonly<Record<string, string>>;
+  /** The latest apply started from this window, per service: when, and how it ended (the Fix panel's status line). */
+  applies: Readonly<Record<string, StrategyApplyRecord>>;
   apply(events: SwitchboardEvent[]): void;
+}
+
+export interface StrategyApplyRecord {
+  /** ISO time the apply was started. */
+  at: string;
+  outcome: "running" | "done" | "failed";
 }
 
 export const initialStrategiesState = {
   operations: null,
   progress: {},
   busy: {},
+  applies: {},
 } satisfies Omit<StrategiesSlice, "apply">;
 
 const MAX_STEPS = 200;
@@ -91,7 +100,19 @@ export function createStrategyActions(api: SwitchboardApi) {
       return api["strategies.plan"](input);
     },
     applyPlan(planId: string, service: string): Promise<StrategyApplyResult> {
-      return during(service, "applying", () => api["strategies.apply"]({ planId }));
+      const record = (outcome: StrategyApplyRecord["outcome"], at: string) => set((s) => ({ applies: { ...s.applies, [service]: { at, outcome } } }));
+      const at = new Date().toISOString();
+      record("running", at);
+      return during(service, "applying", () => api["strategies.apply"]({ planId })).then(
+        (result) => {
+          record("done", at);
+          return result;
+        },
+        (error: unknown) => {
+          record("failed", at);
+          throw error;
+        },
+      );
     },
     rollback(operation: StrategyOperationView, force = false): Promise<StrategyOperationView> {
       return during(`${operation.service.namespace}/${operation.service.name}`, "rolling back", () => api["strategies.rollback"]({ operationId: operation.id, ...(force ? { force } : {}) }));

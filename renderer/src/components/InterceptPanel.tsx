@@ -112,6 +112,8 @@ export function InterceptPanel({ detail, preferKind, onFix }: InterceptPanelProp
   const [portKey, setPortKey] = useState(first?.key ?? "");
   const port = detail.view.ports.find((p) => p.key === portKey) ?? first;
   const [localPort, setLocalPort] = useState(String(first?.serving.containerPort ?? first?.port ?? 8080));
+  // null until the user picks (a click on the radio already shown as the default counts too: onClick,
+  // since a checked radio fires no change); while null the preview's verdict picks the default.
   const [kind, setKind] = useState<InterceptKindChoice | null>(preferKind ?? null);
   const [headerName, setHeaderName] = useState("x-dev");
   const [headerValue, setHeaderValue] = useState("me");
@@ -230,7 +232,7 @@ export function InterceptPanel({ detail, preferKind, onFix }: InterceptPanelProp
           const recommended = k === "http-filtered" && health?.offerFirst === "http-filtered";
           return (
             <label key={k} className={`intercept-kind${effectiveKind === k ? " on" : ""}${!availability.available ? " disabled" : ""}`}>
-              <input type="radio" name={`${id}-kind`} value={k} checked={effectiveKind === k} disabled={!availability.available} onChange={() => setKind(k)} />
+              <input type="radio" name={`${id}-kind`} value={k} checked={effectiveKind === k} disabled={!availability.available} onChange={() => setKind(k)} onClick={() => setKind(k)} />
               <span className="intercept-kind-text">
                 <strong>{KIND_LABEL[k]}</strong>
                 {recommended ? <span className="tag recommended">Recommended</span> : null}

@@ -2,8 +2,9 @@
 // The service detail and its two diagrams, on REAL views: the GKE-shaped fixtures (app/gke/fixtures)
 // run through the core's pure model and diagnosis, changed the way each state arises in a cluster.
 import { act, cleanup, fireEvent, render, screen, within } from "@testing-library/react";
-import { afterEach, describe, expect, it } from "vitest";
-import type { HealthSource, ServiceDetail as Detail } from "../../../app/contract/api.ts";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { HealthSource, ServiceDetail as Detail, SwitchboardApi } from "../../../app/contract/api.ts";
+import type { StrategyPlanInput } from "../../../app/contract/strategies.ts";
 import { diagnose } from "../../../app/diagnosis/diagnose.ts";
 import { container } from "../../../app/gke/fixtures/build.ts";
 import endpointHealthJson from "../../../app/gke/fixtures/endpoint-health.json";
@@ -13,7 +14,9 @@ import telepresenceJson from "../../../app/gke/fixtures/telepresence.json";
 import { withoutAgent } from "../../../app/gke/pods.ts";
 import type { BackendConfig, NegEndpointHealth, Pod, TelepresenceFacts } from "../../../app/gke/snapshot.ts";
 import { snapshotFromItems } from "../../../app/gke/snapshot.ts";
+import { planStrategy } from "../../../app/strategies/plan.ts";
 import { createServiceActions, initialServicesState, useServices } from "../services-store.ts";
+import { createStrategyActions, initialStrategiesState, useStrategies } from "../strategies-store.ts";
 import { COMPUTE_SOURCE, KUBERNETES_SOURCE, detailOf, timelineOf } from "../testing/details.ts";
 import { ServiceDetail } from "./ServiceDetail.tsx";
 
@@ -249,5 +252,37 @@ describe("ServiceDetail pods, timeline and findings", () => {
     await act(async () => fireEvent.click(within(panel).getByRole("button", { name: "Close fix" })));
     expect(screen.queryByRole("region", { name: "Fix" })).toBeNull();
     expect(useServices.getState().fixRequest).toBeNull();
+  });
+
+  it("the fix panel's status line follows the wizard's apply (from the strategies store)", async () => {
+    useStrategies.setState({ ...initialStrategiesState });
+    let finish!: () => void;
+    const gate = new Promise<void>((resolve) => (finish = resolve));
+    const operation = { id: "op1", createdAt: "2026-11-24T12:00:00.000Z", updatedAt: "2026-11-24T12:00:01.000Z", state: "applied", pending: false, canResume: false, canRollback: true, strategy: "sidecar", title: "Add a health sidecar", context: "shop", service: { namespace: "shop", name: "web", port: "http" }, steps: [], error: null, log: [] };
+    createStrategyActions({
+      "strategies.plan": async (input: StrategyPlanInput) => {
+        const r = planStrategy(snapshotFromItems(shopItems()), { ...input }, { context: "shop" });
+        return r.ok ? { ok: true, plan: { ...r.plan, planId: "plan-sidecar", createdAt: "2026-11-24T12:00:00.000Z" } } : r;
+      },
+      "strategies.apply": async () => {
+        await gate;
+        return { operation, verification: null };
+      },
+      "strategies.list": async () => ({ context: "shop", operations: [] }),
+    } as unknown as SwitchboardApi);
+    const detail = show("broken");
+    const finding = detail.findings.find((f) => f.id === "health-check-hits-intercepted-port")!;
+    const sidecar = finding.fixes.find((f) => f.id === "sidecar")!;
+    const group = screen.getByRole("group", { name: `Fixes for: ${finding.title}` });
+    await act(async () => fireEvent.click(within(group).getByRole("button", { name: `Fix: ${sidecar.title}` })));
+    const panel = screen.getByRole("region", { name: "Fix" });
+    const status = () => panel.querySelector(".fix-status")!.textContent;
+    expect(status()).toBe("Nothing has changed in the cluster yet.");
+    await act(async () => fireEvent.click(within(panel).getByRole("button", { name: "Preview changes" })));
+    await act(async () => fireEvent.click(await within(panel).findByRole("button", { name: /^Apply/ })));
+    expect(status()).toMatch(/Applying the change to the cluster/);
+    await act(async () => finish());
+    await vi.waitFor(() => expect(status()).toMatch(/The change was applied to the cluster/));
+    expect(status()).not.toMatch(/Nothing has changed/);
   });
 });

@@ -8,6 +8,8 @@ import type { WhatIfChoice } from "../diagram.ts";
 import { healthCheckGraph, roleLabel, trafficGraph, worstValue } from "../diagram.ts";
 import { reachLabel, severityLabel } from "../labels.ts";
 import type { FixRequest } from "../services-store.ts";
+import type { StrategyApplyRecord } from "../strategies-store.ts";
+import { useStrategies } from "../strategies-store.ts";
 import { Diagram } from "./Diagram.tsx";
 import type { DiagramLayout } from "./Diagram.tsx";
 import { HealthValueBadge, ServiceHealthBadge, SeverityIcon, ToneIcon } from "./Health.tsx";
@@ -448,6 +450,13 @@ export function Findings({ findings, onFix }: { findings: Finding[]; onFix(findi
   );
 }
 
+function fixStatus(applied: StrategyApplyRecord["outcome"] | null): string {
+  if (applied === "running") return "Applying the change to the cluster…";
+  if (applied === "done") return "The change was applied to the cluster: see the steps below (it can be rolled back).";
+  if (applied === "failed") return "Applying the change failed: the cluster may be partly changed, see the steps below.";
+  return "Nothing has changed in the cluster yet.";
+}
+
 /**
  * The region a Fix button opens. It says what the fix will do (Fix.description) and that nothing
  * changed yet; the strategy wizard / intercept panel (next step) renders into `.fix-actions`.
@@ -459,6 +468,11 @@ export function FixPanel({ request, onClose, children }: { request: FixRequest; 
     ref.current?.scrollIntoView?.({ block: "nearest" });
   }, [request.at]);
   const params = Object.entries(request.fix.params);
+  // Only an apply started since this Fix was opened speaks for it (an older one is another story).
+  const applied = useStrategies((s) => {
+    const a = request.service ? s.applies[request.service] : undefined;
+    return a && a.at >= request.at ? a.outcome : null;
+  });
   return (
     <section ref={ref} className="fix-panel" role="region" aria-label="Fix" tabIndex={-1} data-strategy={request.fix.strategy} data-tour="fix-panel">
       <div className="fix-head">
@@ -481,7 +495,9 @@ export function FixPanel({ request, onClose, children }: { request: FixRequest; 
           ))}
         </dl>
       ) : null}
-      <p className="fix-status">Nothing has changed in the cluster yet.</p>
+      <p className="fix-status" aria-live="polite">
+        {fixStatus(applied)}
+      </p>
       <div className="fix-actions" data-fix-id={request.fix.id}>
         {children}
       </div>
