@@ -191,15 +191,8 @@ export interface PodReachView {
   reach: ReachView;
 }
 
-export interface HealthCheckView {
-  /** Which load balancer builds this check: an Ingress (BackendConfig rules), a Gateway (HealthCheckPolicy
-   *  rules) or a standalone NEG (health check owned outside Kubernetes). */
-  via: "ingress" | "gateway" | "standalone";
-  /** The objects that make this load balancer use the port (Ingress, HTTPRoute, HealthCheckPolicy). */
-  usedBy: ObjectRef[];
-  /** Overall source: the one source when all fields agree, else `mixed`. */
-  source: FieldSource | "mixed";
-  sourceExplanation: string;
+/** The effective health check's settings, each with where it came from (gke-neg.md §4, §7). */
+export interface HealthCheckFields {
   type: HealthCheckField<string>;
   portSpecification: HealthCheckField<PortSpecification>;
   /** The fixed port (USE_FIXED_PORT), else null. */
@@ -212,6 +205,17 @@ export interface HealthCheckView {
   timeoutSec: HealthCheckField<number | null>;
   healthyThreshold: HealthCheckField<number | null>;
   unhealthyThreshold: HealthCheckField<number | null>;
+}
+
+export interface HealthCheckView extends HealthCheckFields {
+  /** Which load balancer builds this check: an Ingress (BackendConfig rules), a Gateway (HealthCheckPolicy
+   *  rules) or a standalone NEG (health check owned outside Kubernetes). */
+  via: "ingress" | "gateway" | "standalone";
+  /** The objects that make this load balancer use the port (Ingress, HTTPRoute, HealthCheckPolicy). */
+  usedBy: ObjectRef[];
+  /** Overall source: the one source when all fields agree, else `mixed`. */
+  source: FieldSource | "mixed";
+  sourceExplanation: string;
   /** The HealthCheckPolicy (Gateway) or BackendConfig (Ingress) that sets fields, if any. */
   configuredBy: ObjectRef | null;
   inference: ProbeInferenceView | null;

@@ -3,6 +3,7 @@
 import type {
   FieldSource,
   HealthCheckField,
+  HealthCheckFields,
   JsonValue,
   ModelProblem,
   ObjectRef,
@@ -22,18 +23,6 @@ export const TRANSPARENT_HC = { port: 7877, requestPath: "/api/podhealth" };
 /** gke-neg.md §3: the only types the Ingress controller can build. */
 export const SUPPORTED_BACKENDCONFIG_TYPES = ["HTTP", "HTTPS", "HTTP2"];
 
-export interface HealthCheckFields {
-  type: HealthCheckField<string>;
-  portSpecification: HealthCheckField<PortSpecification>;
-  port: HealthCheckField<number | null>;
-  portName: HealthCheckField<string | null>;
-  requestPath: HealthCheckField<string | null>;
-  host: HealthCheckField<string | null>;
-  checkIntervalSec: HealthCheckField<number | null>;
-  timeoutSec: HealthCheckField<number | null>;
-  healthyThreshold: HealthCheckField<number | null>;
-  unhealthyThreshold: HealthCheckField<number | null>;
-}
 
 export interface EffectiveHealthCheck {
   fields: HealthCheckFields;
