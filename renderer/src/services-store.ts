@@ -19,6 +19,11 @@ export interface FixRequest {
   at: string;
 }
 
+export interface OpenPanels {
+  intercept: string | null;
+  strategy: string | null;
+}
+
 export interface ServicesSlice {
   listStatus: LoadStatus;
   listError: ErrorValue | null;
@@ -44,6 +49,9 @@ export interface ServicesSlice {
 
   /** The last fix the user asked for; the panel it opens stays until closed. */
   fixRequest: FixRequest | null;
+
+  /** Which service's Intercept panel and strategy wizard are open (the cards' buttons and the palette share it). */
+  openPanels: OpenPanels;
 
   apply(events: SwitchboardEvent[]): void;
 }
@@ -116,6 +124,7 @@ export const initialServicesState = {
   detailError: null,
   recent: [] as readonly string[],
   fixRequest: null,
+  openPanels: { intercept: null, strategy: null } as OpenPanels,
 } satisfies Omit<ServicesSlice, "apply">;
 
 export const useServices = create<ServicesSlice>()((set) => ({
@@ -272,6 +281,11 @@ export function createServiceActions(api: SwitchboardApi) {
       set({ ...initialServicesState, byKey: new Map(), recent: [] });
     },
   };
+}
+
+/** Opens (service key) or closes (null) a service's Intercept panel or strategy wizard; no api involved. */
+export function setOpenPanel(panel: keyof OpenPanels, service: string | null): void {
+  useServices.setState((s) => ({ openPanels: { ...s.openPanels, [panel]: service } }));
 }
 
 export type ServiceActions = ReturnType<typeof createServiceActions>;

@@ -3,6 +3,7 @@
 // the dialog. Screen readers hear a dialog with a combobox whose listbox options are announced via
 // aria-activedescendant, grouped by heading, plus a live count. Focus returns where it was on close.
 import { Fragment, useEffect, useId, useMemo, useRef, useState, type KeyboardEvent } from "react";
+import { useActionCommands } from "../commands-actions.ts";
 import { useBuiltinCommands, PALETTE_SHORTCUT } from "../commands-builtin.ts";
 import { fuzzyScore } from "../commands-fuzzy.ts";
 import { useCommands, useCommandUi, useRestoreFocus, type RegisteredCommand } from "../commands.ts";
@@ -232,6 +233,7 @@ export function useCommandShortcuts() {
 export function CommandCenter({ actions }: { actions: Actions }) {
   useCommandShortcuts();
   useBuiltinCommands(actions);
+  useActionCommands();
   useAppliedTheme();
   return (
     <>

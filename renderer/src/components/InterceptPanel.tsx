@@ -7,6 +7,7 @@ import type { ServiceDetail } from "../../../app/contract/api.ts";
 import type { InterceptKindChoice, InterceptPreview, InterceptProgress, InterceptStateView } from "../../../app/contract/intercepts.ts";
 import type { Finding, Fix, PortView } from "../../../app/contract/model.ts";
 import { interceptActions, useIntercepts } from "../intercepts-store.ts";
+import { setOpenPanel, useServices } from "../services-store.ts";
 import { RichText } from "./RichText.tsx";
 
 const KIND_LABEL: Record<InterceptKindChoice, string> = {
@@ -36,7 +37,9 @@ export function interceptsOf(detail: ServiceDetail, intercepts: InterceptStateVi
 
 /** The service detail's Intercept card: the active intercepts, and the panel behind a button. */
 export function InterceptSection({ detail, onFix }: { detail: ServiceDetail; onFix(finding: Finding, fix: Fix): void }) {
-  const [open, setOpen] = useState(false);
+  // In the store, not local state: the palette's "Intercept <name>…" opens it too.
+  const open = useServices((s) => s.openPanels.intercept === detail.view.key);
+  const setOpen = (next: boolean) => setOpenPanel("intercept", next ? detail.view.key : null);
   const telepresence = useIntercepts((s) => s.telepresence);
   const active = useMemo(() => interceptsOf(detail, telepresence?.intercepts ?? []), [detail, telepresence]);
   const allMine = telepresence?.intercepts.filter((i) => i.mine).length ?? 0;

@@ -9,6 +9,7 @@ import type { ServiceDetail } from "../../../app/contract/api.ts";
 import type { ErrorValue } from "../../../app/contract/errors.ts";
 import type { StrategyApplyResult, StrategyChoice, StrategyOperationView, StrategyPlanInput, StrategyPlanResult, StrategyPlanView, StrategyProgress, StrategyRefusal } from "../../../app/contract/strategies.ts";
 import { operationsOf, strategyActions, toErrorValue, useStrategies } from "../strategies-store.ts";
+import { setOpenPanel, useServices } from "../services-store.ts";
 import { RichText } from "./RichText.tsx";
 import "../strategies.css";
 
@@ -454,7 +455,9 @@ export function OperationRow({ operation }: { operation: StrategyOperationView }
 
 /** The service page's card: this service's operations (roll back any time) and the wizard behind a button. */
 export function StrategySection({ detail }: { detail: ServiceDetail }) {
-  const [open, setOpen] = useState(false);
+  // In the store, not local state: the palette's "Fix health check of <name>…" opens it too.
+  const open = useServices((s) => s.openPanels.strategy === detail.view.key);
+  const setOpen = (next: boolean) => setOpenPanel("strategy", next ? detail.view.key : null);
   const all = useStrategies((s) => s.operations);
   const operations = useMemo(() => operationsOf(all, detail.view.namespace, detail.view.name), [all, detail.view.namespace, detail.view.name]);
   const current = operations.filter((o) => o.state !== "rolled-back" && o.state !== "failed");
