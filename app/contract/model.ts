@@ -1,7 +1,7 @@
 // The views the UI renders for "see the cluster as GKE sees it": what the core derives from a cluster
 // snapshot (app/gke) and the findings it draws from them (app/diagnosis). Plain JSON data only (no
 // Dates, no class instances, no undefined-vs-null tricks the UI has to know): absent values are
-// `null`, times are ISO strings. Rules behind every field are cited from /work/shared/reference/.
+// `null`, times are ISO strings. Rules behind every field are cited from ../shared/reference/ (beside the repo).
 
 export const MODEL_VERSION = 1;
 
