@@ -1,7 +1,8 @@
 // The watch caches the simulated GKE controllers share (one list+watch per kind).
 import type { ClusterClient, KubeObject } from "../cluster/client.ts";
 import { ClusterError, resources } from "../cluster/client.ts";
-import { Informer } from "../workloads/informer.ts";
+import { Informer, keyOf } from "../workloads/informer.ts";
+import { LabelIndex as KeyLabelIndex } from "../workloads/selectors.ts";
 import type { BackendConfig, Gateway, HealthCheckPolicy, HTTPRoute, Ingress, Pod, Service } from "./types.ts";
 
 export class GkeCaches {
@@ -72,10 +73,11 @@ export class GkeCaches {
 
 /**
  * Objects of one kind indexed by namespace and `key=value` label pairs, so "pods a selector picks"
- * and "Services whose selector picks this pod" stay cheap with thousands of objects (--scale).
+ * and "Services whose selector picks this pod" stay cheap with thousands of objects (--scale). The
+ * posting lists are the workload controllers' LabelIndex; this adds the objects and the informer feed.
  */
 export class LabelIndex<T extends KubeObject> {
-  private readonly byPair = new Map<string, Set<string>>();
+  private readonly pairs = new KeyLabelIndex();
   private readonly byNs = new Map<string, Set<string>>();
   private readonly objects = new Map<string, T>();
   private readonly labelsOf: (obj: T) => Record<string, string> | undefined;
@@ -88,33 +90,23 @@ export class LabelIndex<T extends KubeObject> {
     });
   }
 
-  private key(obj: T): string {
-    return `${obj.metadata.namespace ?? ""}/${obj.metadata.name}`;
-  }
-
   private add(obj: T): void {
-    const k = this.key(obj);
-    this.objects.set(k, obj);
+    const k = keyOf(obj);
     const ns = obj.metadata.namespace ?? "";
+    this.objects.set(k, obj);
     let set = this.byNs.get(ns);
     if (!set) this.byNs.set(ns, (set = new Set()));
     set.add(k);
-    for (const [lk, lv] of Object.entries(this.labelsOf(obj) ?? {})) {
-      const pk = `${ns}\u0000${lk}=${lv}`;
-      let s = this.byPair.get(pk);
-      if (!s) this.byPair.set(pk, (s = new Set()));
-      s.add(k);
-    }
+    this.pairs.set(k, ns, this.labelsOf(obj));
   }
 
   private remove(obj: T): void {
-    const k = this.key(obj);
+    const k = keyOf(obj);
     const current = this.objects.get(k);
     if (!current) return;
     this.objects.delete(k);
-    const ns = current.metadata.namespace ?? "";
-    this.byNs.get(ns)?.delete(k);
-    for (const [lk, lv] of Object.entries(this.labelsOf(current) ?? {})) this.byPair.get(`${ns}\u0000${lk}=${lv}`)?.delete(k);
+    this.byNs.get(current.metadata.namespace ?? "")?.delete(k);
+    this.pairs.delete(k);
   }
 
   /** Objects in `ns` carrying every pair of `selector` (the smallest posting list, then verified). */
@@ -123,8 +115,8 @@ export class LabelIndex<T extends KubeObject> {
     if (pairs.length === 0) return [];
     let smallest: Set<string> | undefined;
     for (const [k, v] of pairs) {
-      const s = this.byPair.get(`${ns}\u0000${k}=${v}`);
-      if (!s) return [];
+      const s = this.pairs.with(ns, k, v);
+      if (s.size === 0) return [];
       if (!smallest || s.size < smallest.size) smallest = s;
     }
     const out: T[] = [];
@@ -139,7 +131,7 @@ export class LabelIndex<T extends KubeObject> {
   /** Objects in `ns` whose indexed labels include at least one of the given pairs (candidates). */
   sharingAnyPair(ns: string, labels: Record<string, string> | undefined): T[] {
     const keys = new Set<string>();
-    for (const [k, v] of Object.entries(labels ?? {})) for (const key of this.byPair.get(`${ns}\u0000${k}=${v}`) ?? []) keys.add(key);
+    for (const [k, v] of Object.entries(labels ?? {})) for (const key of this.pairs.with(ns, k, v)) keys.add(key);
     return [...keys].map((k) => this.objects.get(k)!).filter(Boolean);
   }
 
