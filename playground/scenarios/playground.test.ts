@@ -2,7 +2,6 @@
 // as `npm run playground -- --json` runs it.
 import { execFile, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -14,7 +13,8 @@ import { waitFor } from "../workloads/test-cluster.ts";
 
 const run = promisify(execFile);
 const KUBECTL = existsSync("/usr/bin/kubectl") ? "/usr/bin/kubectl" : "kubectl";
-const NODE24 = join(homedir(), ".cache/switchboard/node/v24.21.0/bin/node");
+// The Node running the tests (scripts/run.mjs already chose one new enough) runs the children too.
+const NODE = process.execPath;
 const ROOT = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
 
 describe("playground with the real kubectl", () => {
@@ -109,7 +109,7 @@ describe("playground with the real kubectl", () => {
 
 describe("npm run playground -- --json", () => {
   it("prints one JSON line when ready, serves the front door, and stops cleanly on SIGINT", async () => {
-    const child = spawn(NODE24, [join(ROOT, "playground/cli.ts"), "--json", "--speed", "20"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(NODE, [join(ROOT, "playground/cli.ts"), "--json", "--speed", "20"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
