@@ -2,7 +2,7 @@
 // apply refused without a TTY and without --yes, apply --yes (verified through the Compute API
 // emulation), rollback of the latest operation of the service, the cluster exactly as before.
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -42,7 +42,7 @@ describe("strategy flags", () => {
   });
 });
 
-describe.skipIf(!existsSync(index))("switchboard strategy (spawned, playground)", () => {
+describe("switchboard strategy (spawned, playground)", () => {
   let pg: Pg;
   let config: string;
   const run = (...args: string[]) =>

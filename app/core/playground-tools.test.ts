@@ -2,7 +2,6 @@
 // proxy to healthy endpoints only, real health checks): playground.request answers what the front door
 // answers (200 from a pod, 502 once the health checks fail), playground.localServer is a real
 // loopback server whose requests come back as events; both refuse outside the embedded playground.
-import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -23,7 +22,7 @@ interface Pg {
   stop(): Promise<void>;
 }
 
-describe.skipIf(!existsSync(index))("playground.request and playground.localServer (playground)", () => {
+describe("playground.request and playground.localServer (playground)", () => {
   let pg: Pg;
   const cores: Core[] = [];
 

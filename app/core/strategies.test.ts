@@ -3,7 +3,7 @@
 // sidecar on `web`, pin refused on `api` (numeric targetPort), and a pending operation surfaced after
 // the applying process was killed mid-apply.
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -39,7 +39,7 @@ const user = (o: KubeObject | null) => {
   return { spec: (o as { spec?: unknown }).spec, labels: o.metadata.labels, annotations };
 };
 
-describe.skipIf(!existsSync(index))("health strategies through the core (playground)", () => {
+describe("health strategies through the core (playground)", () => {
   let pg: Pg;
   let kc: KubeConfig;
   const dirs: string[] = [];

@@ -3,7 +3,7 @@
 // front door answers 502. After each strategy the checks stop going to the laptop, the endpoints turn
 // HEALTHY and requests through the front door reach the local server; rolling back brings the 502 back.
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,19 +17,12 @@ import type { PlanRequest } from "./types.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const index = join(root, "playground", "index.ts");
-const tpIndex = join(root, "playground", "telepresence", "index.ts");
 const bin = join(root, "playground", "bin", "telepresence");
-const present = existsSync(index) && existsSync(tpIndex) && existsSync(bin);
 const SPEED = 50;
 
 interface Pg {
   kubeconfigPath: string;
   loadBalancers: Record<string, string>;
-  client: unknown;
-  store: { admission: unknown };
-  images: unknown;
-  /** Set when startPlayground runs Telepresence's cluster side itself (newer playgrounds). */
-  telepresence?: unknown;
   stop(): Promise<void>;
 }
 
@@ -50,9 +43,8 @@ async function until(what: string, fn: () => Promise<boolean>, timeoutMs = 30_00
   }
 }
 
-describe.skipIf(!present)("intercepted web through the front door (skipped: the playground or its telepresence program is missing)", () => {
+describe("intercepted web through the front door", () => {
   let pg: Pg;
-  let tp: { stop(): Promise<void> } | null = null;
   let laptop: Server;
   let stateDir: string;
   let journalDir: string;
@@ -65,11 +57,6 @@ describe.skipIf(!present)("intercepted web through the front door (skipped: the 
   beforeAll(async () => {
     const mod = (await import(index)) as { startPlayground(o: { speed: number }): Promise<Pg> };
     pg = await mod.startPlayground({ speed: SPEED });
-    if (!pg.telepresence) {
-      // Older playgrounds: start the traffic-manager and agent injector here.
-      const tpMod = (await import(tpIndex)) as { startTelepresence(o: Record<string, unknown>): Promise<{ stop(): Promise<void> }> };
-      tp = await tpMod.startTelepresence({ client: pg.client, admission: pg.store.admission, images: pg.images, speed: SPEED, install: true });
-    }
     stateDir = mkdtempSync(join(tmpdir(), "sb-tp-state-"));
     journalDir = mkdtempSync(join(tmpdir(), "sb-journal-"));
     // The developer's process: its pages answer, but not the app's health path.
@@ -88,7 +75,6 @@ describe.skipIf(!present)("intercepted web through the front door (skipped: the 
   afterAll(async () => {
     if (stateDir) await tele(["quit", "-s"]);
     await new Promise<void>((r) => (laptop ? (laptop.closeAllConnections(), laptop.close(() => r())) : r()));
-    await tp?.stop();
     await pg?.stop();
     for (const d of [stateDir, journalDir]) if (d) rmSync(d, { recursive: true, force: true });
   }, 60_000);

@@ -1,7 +1,7 @@
 // The driver against the playground's simulated `telepresence` (playground/bin/telepresence) and
 // cluster (startPlayground): connect, list, intercept (web on the default release, shop on the oldest
-// supported generation), leave, quit. Skipped while the playground lacks either piece.
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+// supported generation), leave, quit.
+import { mkdtempSync, rmSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
@@ -14,44 +14,23 @@ import { runProgram } from "./process.ts";
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const bin = join(root, "playground", "bin", "telepresence");
 const index = join(root, "playground", "index.ts");
-const present = existsSync(bin) && existsSync(index);
 
 interface PlaygroundHandle {
   kubeconfigPath: string;
   context: string;
-  client: unknown;
-  store: { admission: unknown };
-  images: unknown;
-  /** Set once startPlayground wires Telepresence in itself. */
-  telepresence?: unknown;
   stop(): Promise<void>;
 }
 
-interface TelepresenceModule {
-  startTelepresence(options: { client: unknown; admission: unknown; images: unknown; speed?: number; install?: boolean }): Promise<{ stop(): Promise<void> }>;
-}
-
-const telepresenceIndex = join(root, "playground", "telepresence", "index.ts");
-
-describe.skipIf(!present)("against the playground's telepresence (skipped when playground/bin/telepresence or playground/index.ts is missing)", () => {
+describe("against the playground's telepresence", () => {
   let playground: PlaygroundHandle;
   let local: Server;
   let localPort = 0;
   const stateDirs: string[] = [];
-  let injector: { stop(): Promise<void> } | null = null;
 
   beforeAll(async () => {
     const module = (await import(index)) as { startPlayground(options: { speed?: number; telepresence?: { install?: boolean } }): Promise<PlaygroundHandle> };
     // The traffic-manager is left uninstalled: the driver's `helm install` installs it below.
     playground = await module.startPlayground({ speed: 20, telepresence: { install: false } });
-    // The traffic-manager's in-cluster side (agent injector, intercept bookkeeping): started here
-    // until startPlayground wires it in itself. Not installed: the driver's `helm install` does that.
-    if (!playground.telepresence && existsSync(telepresenceIndex)) {
-      const tp = (await import(telepresenceIndex)) as Partial<TelepresenceModule>;
-      if (tp.startTelepresence) {
-        injector = await tp.startTelepresence({ client: playground.client, admission: playground.store.admission, images: playground.images, speed: 20, install: false });
-      }
-    }
     // One traffic-manager for both runs, installed by the default (newest) client through the driver:
     // a 2.20 manager would be refused by a 2.25+ client (§6), so the order matters.
     const installer = createTelepresenceDriver({ configuredPath: bin, env: { ...process.env, KUBECONFIG: playground.kubeconfigPath } });
@@ -69,7 +48,6 @@ describe.skipIf(!present)("against the playground's telepresence (skipped when p
       rmSync(dir, { recursive: true, force: true });
     }
     await new Promise((resolve) => local?.close(resolve));
-    await injector?.stop();
     await playground?.stop();
   }, 60_000);
 
@@ -79,7 +57,7 @@ describe.skipIf(!present)("against the playground's telepresence (skipped when p
     ["", "web"],
     ["2.20.2", "shop"],
   ] as const) {
-    it.concurrent(`${release || "default release"}: connect, list, intercept ${workload}, leave, quit`, async (ctx) => {
+    it.concurrent(`${release || "default release"}: connect, list, intercept ${workload}, leave, quit`, async () => {
       const stateDir = mkdtempSync(join(tmpdir(), "switchboard-tp-state-"));
       stateDirs.push(stateDir);
       const env = {
@@ -103,10 +81,6 @@ describe.skipIf(!present)("against the playground's telepresence (skipped when p
       const workloads = await driver.list();
       expect(workloads.map((w) => w.name)).toContain(workload);
 
-      if (!injector && !playground.telepresence) {
-        await driver.quit({ stopDaemons: true });
-        ctx.skip("the playground has no traffic-manager controller (playground/telepresence/index.ts startTelepresence) to inject agents");
-      }
       const envFile = join(stateDir, `${workload}.env`);
       const result = await driver.intercept({ workload, port: { local: localPort }, envFile });
       expect(result.intercept).toMatchObject({ name: workload, disposition: "ACTIVE", targetPort: localPort });
