@@ -13,6 +13,7 @@ import telepresenceJson from "../../../app/gke/fixtures/telepresence.json";
 import type { TelepresenceFacts } from "../../../app/gke/snapshot.ts";
 import { snapshotFromItems } from "../../../app/gke/snapshot.ts";
 import { createInterceptActions, initialInterceptsState, useIntercepts } from "../intercepts-store.ts";
+import { useSettings } from "../settings-store.ts";
 import { detailOf } from "../testing/details.ts";
 import { InterceptPanel, InterceptToasts } from "./InterceptPanel.tsx";
 
@@ -63,6 +64,7 @@ function fakeApi(detail: Detail, filterAvailable: boolean) {
 
 beforeEach(() => {
   useIntercepts.setState({ ...initialInterceptsState, telepresence: STATUS });
+  useSettings.setState({ view: null });
 });
 afterEach(cleanup);
 
@@ -82,6 +84,19 @@ describe("InterceptPanel", () => {
     expect((screen.getByRole("textbox", { name: "Local port" }) as HTMLInputElement).value).toBe("8080");
     await vi.waitFor(() => expect(screen.getByLabelText("Equivalent telepresence command").textContent).toMatch(/--http-header x-dev=me$/));
     expect(screen.getByRole("note").textContent).toMatch(/Nothing is listening on localhost:8080.*start anyway/);
+  });
+
+  it("pre-fills the local port from the user's default-local-port setting", async () => {
+    const detail = webDetail("2.27.1");
+    const { api, starts } = fakeApi(detail, true);
+    createInterceptActions(api);
+    const settings = { telepresencePath: "", defaultLocalPort: 3000, theme: "system" as const };
+    useSettings.setState({ view: { settings, file: "/home/dev/.config/Switchboard/settings.json", problem: null } });
+    render(<InterceptPanel detail={detail} onFix={() => undefined} />);
+    expect((screen.getByRole("textbox", { name: "Local port" }) as HTMLInputElement).value).toBe("3000");
+    await vi.waitFor(() => expect(screen.getByLabelText("Equivalent telepresence command").textContent).toMatch(/--port 3000:http/));
+    fireEvent.click(await screen.findByRole("button", { name: /Start intercept/ }));
+    await vi.waitFor(() => expect(starts.map((s) => s.localPort)).toEqual([3000]));
   });
 
   it("without a header filter, offers the health strategy first (routed to the fix panel) and still lets the user go ahead", async () => {

@@ -9,6 +9,7 @@ import type { Finding, Fix, PortView } from "../../../app/contract/model.ts";
 import { interceptActions, useIntercepts } from "../intercepts-store.ts";
 import { setOpenPanel, useServices } from "../services-store.ts";
 import { RichText } from "./RichText.tsx";
+import { useSettings } from "../settings-store.ts";
 
 const KIND_LABEL: Record<InterceptKindChoice, string> = {
   "http-filtered": "Only requests with a header",
@@ -114,7 +115,10 @@ export function InterceptPanel({ detail, preferKind, onFix }: InterceptPanelProp
   const first = defaultPort(detail);
   const [portKey, setPortKey] = useState(first?.key ?? "");
   const port = detail.view.ports.find((p) => p.key === portKey) ?? first;
-  const [localPort, setLocalPort] = useState(String(first?.serving.containerPort ?? first?.port ?? 8080));
+  // The user's "default local port" setting (where their local service usually runs); before the
+  // settings load, Telepresence's own default: the targeted container port (telepresence.md §2).
+  const defaultLocalPort = useSettings((s) => s.view?.settings.defaultLocalPort);
+  const [localPort, setLocalPort] = useState(String(defaultLocalPort ?? first?.serving.containerPort ?? first?.port ?? 8080));
   // null until the user picks (a click on the radio already shown as the default counts too: onClick,
   // since a checked radio fires no change); while null the preview's verdict picks the default.
   const [kind, setKind] = useState<InterceptKindChoice | null>(preferKind ?? null);
