@@ -2,7 +2,7 @@
 // a test kubeconfig and sees the same contexts as the browser host. Runs where the Electron binary is
 // installed and a display exists; elsewhere it is skipped with the reason (the browser specs cover
 // the same UI and core).
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { _electron as electron, expect, test } from "@playwright/test";
@@ -65,4 +65,15 @@ test("the Electron app shows the kubeconfig's contexts and connects", async () =
     await api.close();
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+// Runs everywhere (no binary needed): the built main process must not carry the playground. Bundled,
+// its paths would point into out/ (scenario files, the `telepresence` program) where nothing is; the
+// launcher runs it beside Electron instead (main/common/playground-options.ts).
+test("the built Electron main process bundles none of the playground", () => {
+  const bundle = readFileSync(path.join(ROOT, "out", "main", "main.js"), "utf8");
+  for (const marker of ["startPlayground", "DEMO_DIR", "TELEPRESENCE_BIN", "playground/telepresence"]) {
+    expect(bundle.includes(marker), `out/main/main.js contains ${marker}`).toBe(false);
+  }
+  expect(bundle).toContain("SWITCHBOARD_EMBEDDED_PLAYGROUND");
 });

@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { createCore } from "../app/core/core.ts";
 import { playgroundReason, startEmbeddedPlayground, type EmbeddedPlayground } from "./common/embedded-playground.ts";
+import { PLAYGROUND_ENV } from "./common/playground-options.ts";
 import { activeIntercepts, keptInterceptsNotice } from "./common/quit-intercepts.ts";
 import { findElectronBinary, hasDisplay } from "./common/electron-binary.ts";
 import { startWebHost } from "./web/server.ts";
@@ -50,42 +51,53 @@ const whyNotElectron = values.web
       : null;
 
 if (!values.web && electron.found && !whyNotElectron) {
-  runElectron(electron.path);
+  await runElectron(electron.path);
 } else {
   await runBrowserHost(whyNotElectron);
 }
 
-function runElectron(binary: string) {
+async function runElectron(binary: string) {
   const env = { ...process.env };
   // Set by some tools; it would make the binary a plain Node and ignore our app.
   delete env.ELECTRON_RUN_AS_NODE;
-  // The Electron main process starts the playground itself (main/electron/main.ts) when asked or needed.
+  // The playground runs here, beside the Electron process, from its sources; Electron's main process
+  // gets its coordinates (main/common/playground-options.ts) and shows it like any other cluster.
+  const embedded = await startPlaygroundIfNeeded();
+  if (embedded) env[PLAYGROUND_ENV] = JSON.stringify(embedded.coordinates);
+  else delete env[PLAYGROUND_ENV];
   const child = spawn(binary, [root, ...(values.playground ? ["--playground"] : []), ...positionals], { stdio: "inherit", env });
   const forward = (signal: NodeJS.Signals) => () => {
     if (child.exitCode === null) child.kill(signal);
   };
   process.on("SIGINT", forward("SIGINT"));
   process.on("SIGTERM", forward("SIGTERM"));
+  const exit = async (code: number) => {
+    await embedded?.stop();
+    process.exit(code);
+  };
   child.on("error", (error) => {
     process.stderr.write(`switchboard: could not start Electron (${error.message}); try \`npm start -- --web\`\n`);
-    process.exit(1);
+    void exit(1);
   });
-  child.on("exit", (code, signal) => process.exit(code ?? (signal ? 0 : 1)));
+  child.on("exit", (code, signal) => void exit(code ?? (signal ? 0 : 1)));
+}
+
+/** The embedded playground when it is asked for or no cluster is configured; exits when it cannot start. */
+async function startPlaygroundIfNeeded(): Promise<EmbeddedPlayground | null> {
+  const why = playgroundReason(values.playground);
+  if (!why) return null;
+  // stderr: stdout's first line stays the one that says where Switchboard is served.
+  process.stderr.write(`Starting the playground, a simulated GKE cluster (${why})…\n`);
+  try {
+    return await startEmbeddedPlayground();
+  } catch (error) {
+    process.stderr.write(`switchboard: could not start the playground: ${(error as Error).message}\n`);
+    process.exit(1);
+  }
 }
 
 async function runBrowserHost(reason: string | null) {
-  let embedded: EmbeddedPlayground | null = null;
-  const why = playgroundReason(values.playground);
-  if (why) {
-    // stderr: stdout's first line stays the one that says where Switchboard is served.
-    process.stderr.write(`Starting the playground, a simulated GKE cluster (${why})…\n`);
-    try {
-      embedded = await startEmbeddedPlayground();
-    } catch (error) {
-      process.stderr.write(`switchboard: could not start the playground: ${(error as Error).message}\n`);
-      process.exit(1);
-    }
-  }
+  const embedded = await startPlaygroundIfNeeded();
   const core = createCore({ host: "browser", ...embedded?.coreOptions, telepresenceStopOnClose: Boolean(embedded?.coreOptions.telepresencePath) });
   let host;
   try {

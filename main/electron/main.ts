@@ -20,7 +20,7 @@ import {
   type MenuItemConstructorOptions,
 } from "electron";
 import { createCore, type Core } from "../../app/core/core.ts";
-import { playgroundReason, startEmbeddedPlayground, type EmbeddedPlayground } from "../common/embedded-playground.ts";
+import { coordinatesFromEnv, playgroundCoreOptions, playgroundReason, type PlaygroundCoreOptions } from "../common/playground-options.ts";
 import { SwitchboardError } from "../../app/contract/errors.ts";
 import { createDispatcher } from "../common/dispatcher.ts";
 import { EVENTS_CHANNEL, INVOKE_CHANNEL } from "../common/ipc.ts";
@@ -62,7 +62,7 @@ if (!app.requestSingleInstanceLock()) {
 }
 
 let core: Core | null = null;
-let embedded: EmbeddedPlayground | null = null;
+let embedded: PlaygroundCoreOptions | null = null;
 let mainWindow: BrowserWindow | null = null;
 
 async function start() {
@@ -76,11 +76,18 @@ async function start() {
   // The core is created only after this, so its first connection already sees the full PATH.
   await Promise.all([importLoginShellPath(process.env), app.whenReady()]);
 
-  // No cluster configured, or --playground: the simulated GKE cluster, in this process.
-  const why = playgroundReason(process.argv.includes("--playground"));
-  embedded = why ? await startEmbeddedPlayground() : null;
+  // No cluster configured, or --playground: the launcher (main/launch.ts) runs the simulated GKE
+  // cluster beside this process and says where. It is never bundled here: its programs and scenario
+  // files live beside its sources. Without a launcher (an installed app), the core's empty state says
+  // how to add a cluster.
+  const coordinates = coordinatesFromEnv();
+  embedded = coordinates ? playgroundCoreOptions(coordinates) : null;
+  if (!coordinates) {
+    const why = playgroundReason(process.argv.includes("--playground"));
+    if (why) console.error(`switchboard: no playground (${why}): it runs from a source checkout with \`npm start\``);
+  }
   // The data dir (settings.json, the strategies' journal) is Electron's userData, beside window-state.json.
-  core = createCore({ host: "electron", dataDir: app.getPath("userData"), ...embedded?.coreOptions, telepresenceStopOnClose: Boolean(embedded?.coreOptions.telepresencePath) });
+  core = createCore({ host: "electron", dataDir: app.getPath("userData"), ...embedded, telepresenceStopOnClose: Boolean(embedded?.telepresencePath) });
   const dispatch = createDispatcher(core);
   ipcMain.handle(INVOKE_CHANNEL, (event: IpcMainInvokeEvent, method: unknown, input: unknown) => {
     if (!isOurFrame(event)) {
@@ -120,7 +127,8 @@ async function start() {
       });
       return;
     }
-    void core?.close().finally(() => embedded?.stop());
+    // The playground belongs to the launcher, which stops it when this process exits.
+    void core?.close();
   });
 }
 
