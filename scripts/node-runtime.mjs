@@ -45,7 +45,11 @@ export function ensureNode() {
   if (isNewEnough()) return process.execPath;
   const root = cacheRoot();
   const cached = cachedNode(root);
-  if (cached) return cached;
+  if (cached) {
+    // One line, every time: a user on an old Node should know which Node really runs the project.
+    process.stderr.write(`switchboard: Node ${process.versions.node} is older than ${MIN_NODE.join(".")}; using ${cached}\n`);
+    return cached;
+  }
 
   const pkg = `node-${process.platform}-${process.arch}@${FALLBACK_MAJOR}`;
   process.stderr.write(
