@@ -72,8 +72,8 @@ test.describe("the playground tour", () => {
     await detail.locator('[data-tour="intercept-open"]').click();
     const panel = page.getByRole("region", { name: "Intercept web" });
     await panel.getByRole("textbox", { name: "Local port" }).fill(port);
-    // Read the panel's verdict first (as a user would): a kind picked before the preview arrives is lost
-    // when the panel re-orders the kinds (InterceptPanel; reported).
+    // Read the panel's verdict first, as a user would. (A kind picked before the preview arrives is kept:
+    // the user's pick wins over the preview's default since 91226d2.)
     await expect(panel).toContainText(`Something is listening on localhost:${port}`);
     await expect(panel).toContainText("Recommended");
     await panel.getByRole("radio", { name: /All traffic \(global\)/ }).check();
