@@ -1,6 +1,11 @@
 // `switchboard intercept` and `switchboard leave`: click-to-intercept from a terminal, through the same
-// core module as the app (app/core/intercepts.ts), so the checks, the explicit connect and the error
-// words are the same.
+// core as the app (createCore, host "cli": app/core/intercepts.ts with the live model behind it), so
+// the checks, the explicit connect, the health verdict and the error words are the same.
+//
+// Before intercepting, the health verdict (the same the app's panel shows): when a global intercept of
+// the port would send the load balancer's health checks to the laptop (telepresence.md §5), it says
+// so and names what avoids it first (a header filter, or a health strategy), then goes ahead, like the
+// panel's "Start intercept anyway"; `--json` carries the verdict as `health`.
 //
 //   switchboard intercept SERVICE -n NS --port LOCAL_PORT[:SERVICE_PORT] [--http-header NAME=VALUE]
 //   switchboard leave SERVICE -n NS
@@ -13,8 +18,10 @@ import { parseArgs } from "node:util";
 import { SwitchboardError, toErrorValue, type ErrorValue } from "../contract/errors.ts";
 import type { InterceptSpec } from "../contract/intercepts.ts";
 import { interceptSpecSchema } from "../contract/intercepts.ts";
+import type { HealthVerdict, InterceptStartResult } from "../contract/intercepts.ts";
+import type { SwitchboardEvent } from "../contract/api.ts";
+import { createCore, type Core } from "../core/core.ts";
 import { kubeconfigPaths, loadKubeconfig } from "../kube/kubeconfig.ts";
-import { createIntercepts, type Intercepts } from "../core/intercepts.ts";
 
 export interface CliIo {
   stdout(text: string): void;
@@ -67,7 +74,10 @@ function printError(io: CliIo, json: boolean, error: ErrorValue): void {
   if (error.hint) io.stderr(`  hint: ${error.hint}\n`);
 }
 
-function openIntercepts(io: CliIo, values: { kubeconfig?: string | undefined; context?: string | undefined; namespace?: string | undefined; telepresence?: string | undefined }, json: boolean): Intercepts {
+type Connection = { kubeconfig?: string | undefined; context?: string | undefined; namespace?: string | undefined; telepresence?: string | undefined };
+
+/** The core on the chosen context and namespace, its progress printed to stderr (stdout stays the answer). */
+async function openCore(io: CliIo, values: Connection, json: boolean): Promise<Core> {
   const location = values.kubeconfig ? { paths: [values.kubeconfig], origin: "explicit" as const } : kubeconfigPaths(io.env);
   const merged = loadKubeconfig(location.paths);
   const context = values.context ?? merged.currentContext;
@@ -75,30 +85,55 @@ function openIntercepts(io: CliIo, values: { kubeconfig?: string | undefined; co
   if (!merged.contexts.has(context)) {
     throw new SwitchboardError("context-not-found", `There is no context "${context}" in ${location.paths.join(", ")}.`, "`kubectl config get-contexts` lists the contexts.", { context });
   }
-  return createIntercepts({
+  const core = createCore({
+    host: "cli",
     env: io.env,
-    telepresencePath: values.telepresence ?? null,
-    session: () => ({ context, namespace: values.namespace ?? null }),
-    kubeconfigFiles: location.origin === "explicit" ? location.paths : [],
-    emit: (event) => {
-      // Step-by-step progress on stderr, so stdout stays the answer (and pure JSON with --json).
-      if (event.type === "intercept-progress" && !json && event.progress.status !== "failed") {
-        const p = event.progress;
-        io.stderr(`  ${p.status === "done" ? "✓" : "…"} ${p.text}${p.elapsedSeconds ? ` (${p.elapsedSeconds} s)` : ""}\n`);
-      }
-    },
-    pollMs: 0,
+    ...(location.origin === "explicit" ? { kubeconfigPaths: location.paths } : {}),
+    ...(values.telepresence ? { telepresencePath: values.telepresence } : {}),
+    autoConnect: false,
+    watch: false,
+    telepresencePollMs: 0,
     log: () => undefined,
   });
+  core.subscribe((events: SwitchboardEvent[]) => {
+    if (json) return;
+    for (const event of events) {
+      if (event.type !== "intercept-progress" || event.progress.status === "failed") continue;
+      const p = event.progress;
+      io.stderr(`  ${p.status === "done" ? "✓" : "…"} ${p.text}${p.elapsedSeconds ? ` (${p.elapsedSeconds} s)` : ""}\n`);
+    }
+  });
+  try {
+    await core["session.select"]({ context, ...(values.namespace ? { namespace: values.namespace } : {}) });
+  } catch (error) {
+    await core.close();
+    throw error;
+  }
+  return core;
 }
 
-async function withIntercepts<T>(io: CliIo, values: Parameters<typeof openIntercepts>[1], json: boolean, work: (i: Intercepts) => Promise<T>): Promise<T> {
-  const intercepts = openIntercepts(io, values, json);
+async function withCore<T>(io: CliIo, values: Connection, json: boolean, work: (core: Core) => Promise<T>): Promise<T> {
+  const core = await openCore(io, values, json);
   try {
-    return await work(intercepts);
+    return await work(core);
   } finally {
-    await intercepts.close();
+    await core.close();
   }
+}
+
+/** What to run instead, in this CLI's words, for each fix the verdict offers. */
+function alternatives(verdict: HealthVerdict, spec: InterceptSpec, filterAvailable: boolean): string[] {
+  const target = `${spec.service} -n ${spec.namespace}`;
+  const port = spec.servicePort ? `${spec.localPort}:${spec.servicePort}` : String(spec.localPort);
+  const lines: string[] = [];
+  if (verdict.filteredSafe && filterAvailable) lines.push(`switchboard intercept ${target} --port ${port} --http-header x-dev=$USER   (only requests with that header; no cluster change)`);
+  for (const { fix } of verdict.strategies) {
+    const servicePort = spec.servicePort ? ` --port ${spec.servicePort}` : "";
+    if (fix.strategy === "sidecar") lines.push(`switchboard strategy apply ${target} --sidecar${servicePort}   (${fix.title})`);
+    else if (fix.strategy === "dedicated-port") lines.push(`switchboard strategy apply ${target} --dedicated-port PORT${servicePort}   (${fix.title})`);
+    else if (fix.strategy === "pin-serving-port") lines.push(`switchboard strategy apply ${target} --pin-serving-port${servicePort}   (${fix.title})`);
+  }
+  return lines;
 }
 
 export async function interceptCommand(argv: string[], io: CliIo = defaultIo): Promise<number> {
@@ -131,7 +166,15 @@ export async function interceptCommand(argv: string[], io: CliIo = defaultIo): P
     };
     const checked = interceptSpecSchema.safeParse(spec);
     if (!checked.success) throw new UsageError(checked.error.issues.map((i) => `${i.path.join(".") || "input"}: ${i.message}`).join("; "));
-    const result = await withIntercepts(io, values, json, (i) => i.methods["intercepts.start"](spec));
+    const result: InterceptStartResult & { health: HealthVerdict } = await withCore(io, values, json, async (core) => {
+      const preview = await core["intercepts.preview"](spec);
+      if (preview.health.healthCheckHitsPort && !json) {
+        io.stderr(`warning: ${preview.health.reason}\n`);
+        const instead = alternatives(preview.health, spec, preview.kinds["http-filtered"].available);
+        if (instead.length > 0) io.stderr(`  to avoid it, first:\n${instead.map((l) => `    ${l}\n`).join("")}  intercepting anyway.\n`);
+      }
+      return { ...(await core["intercepts.start"](spec)), health: preview.health };
+    });
     if (json) {
       io.stdout(`${JSON.stringify(result, null, 2)}\n`);
     } else {
@@ -159,7 +202,7 @@ export async function leaveCommand(argv: string[], io: CliIo = defaultIo): Promi
     if (positionals.length !== 1) throw new UsageError("give exactly one SERVICE (intercept name) to leave");
     if (!values.namespace) throw new UsageError("-n NAMESPACE is required");
     const name = positionals[0]!;
-    const status = await withIntercepts(io, values, json, (i) => i.methods["intercepts.stop"]({ namespace: values.namespace!, name }));
+    const status = await withCore(io, values, json, (core) => core["intercepts.stop"]({ namespace: values.namespace!, name }));
     if (json) io.stdout(`${JSON.stringify(status, null, 2)}\n`);
     else io.stdout(`Left ${values.namespace}/${name}: its traffic goes to the cluster again.\n`);
     return 0;

@@ -325,7 +325,12 @@ describe("intercepting web", () => {
     const started = await cli(["intercept", "web", "-n", "demo", "--port", `${local.port}:http`, "--http-header", "x-dev=cli", "--json"]);
     expect(started.stderr).toBe("");
     expect(started.code).toBe(0);
-    expect(JSON.parse(started.stdout)).toMatchObject({ intercept: { name: "web", mine: true, localPort: local.port }, command: expect.stringMatching(/--http-header x-dev=cli/) });
+    expect(JSON.parse(started.stdout)).toMatchObject({
+      intercept: { name: "web", mine: true, localPort: local.port },
+      command: expect.stringMatching(/--http-header x-dev=cli/),
+      // The header keeps the health checks on the app: the verdict says so.
+      health: { known: true, healthCheckHitsPort: false },
+    });
     // Started by another process: an explicit refresh learns its filter from `list` (spec.mechanism_args).
     const seen = await me.i.methods["telepresence.status"]({ refresh: true });
     expect(seen.intercepts).toEqual([expect.objectContaining({ name: "web", mine: true, httpFilter: ["x-dev=cli"], global: false })]);
@@ -341,6 +346,18 @@ describe("intercepting web", () => {
 
     const left = await cli(["leave", "web", "-n", "demo"]);
     expect(left).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Left demo\/web/) });
+
+    // A global intercept of api's health-checked port (numeric targetPort, check inferred from the
+    // readinessProbe: the agent's redirect catches it, telepresence.md §5): the CLI says so first and
+    // names what avoids it, then goes ahead as asked.
+    const risky = await cli(["intercept", "api", "-n", "demo", "--port", `${local.port}:8080`]);
+    expect(risky.code).toBe(0);
+    expect(risky.stderr).toMatch(/^warning: A global intercept of port .*health checks to your laptop/m);
+    expect(risky.stderr).toMatch(/switchboard intercept api -n demo --port \d+:8080 --http-header /);
+    expect(risky.stderr).toMatch(/switchboard strategy apply api -n demo --sidecar --port 8080/);
+    expect(risky.stderr).toMatch(/intercepting anyway\./);
+    expect(risky.stdout).toMatch(/^Intercepting demo\/api port http: all traffic goes to localhost:\d+\./);
+    expect((await cli(["leave", "api", "-n", "demo"])).code).toBe(0);
     const again = await cli(["leave", "web", "-n", "demo", "--json"]);
     expect(again.code).toBe(1);
     expect(JSON.parse(again.stdout)).toMatchObject({ error: { code: "not-found", details: { reason: "intercept-not-found" } } });

@@ -87,7 +87,10 @@ export function healthVerdict(detail: ServiceDetail | null, servicePort: string 
   if (!detail) {
     return { known: false, healthCheckHitsPort: null, filteredSafe: null, reason: "Switchboard has not read this service's health check yet.", offerFirst: "none", strategies: [] };
   }
-  const portKey = servicePort ?? (detail.view.ports.length === 1 ? detail.view.ports[0]!.key : null);
+  // A Service port by name or by number, as telepresence's `--port LOCAL:SVC_PORT` takes it (§2): the
+  // model keys ports by name when they have one, so `8080` means the port named `http` too.
+  const named = servicePort === null ? undefined : detail.view.ports.find((p) => p.key === servicePort || p.name === servicePort || String(p.port) === servicePort);
+  const portKey = named?.key ?? servicePort ?? (detail.view.ports.length === 1 ? detail.view.ports[0]!.key : null);
   const whatIfs = detail.view.ports.flatMap((p) => p.healthChecks.flatMap((hc) => hc.whatIf.filter((w) => w.interceptPort === portKey)));
   if (!portKey || whatIfs.length === 0) {
     return {
