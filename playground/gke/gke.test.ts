@@ -170,6 +170,8 @@ describe("simulated GKE on the playground API server", () => {
     expect(await res.text()).toMatch(/^served by 10\.8\./);
 
     // A new pod with another probe changes nothing: the health check exists already (gke-neg.md §4).
+    // (web-3 is not the first pod by creation time, so this alone would not catch a re-inference;
+    // scenarios.test.ts "api: a probe changed by a rollout …" replaces every pod and does.)
     await runPod("web-3", "web", "10.8.0.13", NODES[0]!, "/other");
     await until("third endpoint", () => gke.gce.negs.get(`us-central1-a/${neg}`)?.endpoints.size === 2);
     expect(gke.gce.healthChecks.get(neg)?.settings.requestPath).toBe("/healthz");

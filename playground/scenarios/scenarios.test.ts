@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resources } from "../cluster/client.ts";
 import { startPlayground, type Playground } from "../index.ts";
+import { endpointHealth, healthCheckOf } from "../telepresence/harness.ts";
 import { waitFor } from "../workloads/test-cluster.ts";
 import type { Pod, Service } from "../workloads/types.ts";
 import { demoObjects, loadBalancerKeys, scaleObjects } from "./scenarios.ts";
@@ -104,5 +105,46 @@ describe("scenario stories on a running playground", () => {
     expect((await fetch(url.replace(/\/c\/[0-9a-f]+\//, "/c/wrong/"))).status).toBe(404);
     const dial = await (await fetch(`${pg.control}/dial?ip=${pod!.status!.podIP}&port=8090`)).json() as { host: string; port: number };
     expect((await fetch(`http://${dial.host}:${dial.port}/healthz`)).status).toBe(200);
+  });
+
+  // gke-neg.md §4: the readinessProbe is read only when the health check is first CREATED, from the
+  // first pod by creation time. Here a rolling update replaces EVERY api pod, so that first pod now
+  // carries the new probe: a controller that re-inferred on a later sync would pick it up. (Last in
+  // this file: it leaves api on the new template.)
+  it("api: a probe changed by a rollout that replaces every pod leaves the inferred health check alone", async () => {
+    const before = await healthCheckOf(pg, "demo", "api");
+    expect(before).toMatchObject({ type: "HTTP", checkIntervalSec: 5, httpHealthCheck: { portSpecification: "USE_SERVING_PORT", requestPath: "/ready" } });
+    const old = new Set((await pods("api")).map((p) => p.metadata.name));
+
+    // The probe moves to /live; HEALTH_PATH stays /ready, so the demo app still fails /ready (only) when its switch is off.
+    await pg.client.patch(resources.deployments, "demo", "api", "strategic", {
+      spec: { template: { spec: { containers: [{ name: "demo-app", readinessProbe: { httpGet: { path: "/live", port: 8080 } } }] } } },
+    });
+    const fresh = await waitFor("every api pod replaced and Ready", async () => {
+      const ps = await pods("api");
+      const ready = ps.filter((p) => p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"));
+      return ps.length === 2 && ready.length === 2 && ps.every((p) => !old.has(p.metadata.name)) && ps;
+    }, 30_000);
+    const first = [...fresh].sort((a, b) => (a.metadata.creationTimestamp ?? "").localeCompare(b.metadata.creationTimestamp ?? "") || a.metadata.name.localeCompare(b.metadata.name))[0]!;
+    expect(first.spec.containers[0]!.readinessProbe?.httpGet?.path).toBe("/live");
+
+    // A Service edit makes the load-balancer controller sync the Ingress again (ingress-gce also
+    // resyncs periodically), so a wrong re-inference would happen now at the latest.
+    await pg.client.patch(resources.services, "demo", "api", "merge", { metadata: { annotations: { "playground.switchboard.dev/touched": "1" } } });
+
+    // With real traffic: /ready fails on one pod while its probe (/live) still passes. The load
+    // balancer, still checking /ready, drops it; the pod stays Ready in Kubernetes.
+    const victim = fresh[0]!;
+    pg.setHealth("demo", victim.metadata.name, false);
+    try {
+      await waitFor("api pod UNHEALTHY in the Compute API", async () => (await endpointHealth(pg, "demo", "api")).get(`${victim.status!.podIP}:8080`) === "UNHEALTHY", 10_000);
+      const other = fresh[1]!;
+      expect((await endpointHealth(pg, "demo", "api")).get(`${other.status!.podIP}:8080`)).toBe("HEALTHY");
+      const p = await pg.client.get<Pod>(resources.pods, "demo", victim.metadata.name);
+      expect(p?.status?.conditions?.find((c) => c.type === "Ready")?.status).toBe("True");
+      expect(await healthCheckOf(pg, "demo", "api")).toMatchObject({ checkIntervalSec: 5, httpHealthCheck: { requestPath: "/ready" } });
+    } finally {
+      pg.setHealth("demo", victim.metadata.name, true);
+    }
   });
 });
