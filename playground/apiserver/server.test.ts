@@ -262,6 +262,54 @@ describe("kubectl against the playground API server", () => {
     expect(p.metadata.annotations.note).toBe("hello");
   });
 
+  // The merge keys of k8s.io/api's patchMergeKey tags: container ports merge on containerPort,
+  // Service ports on port, volumes on name. Each case below would come out differently if the list
+  // were replaced (RFC 7386) or merged on another key.
+  it("strategic merge: container ports by containerPort, Service ports by port, volumes by name", async () => {
+    await ok(["create", "-f", "-"], JSON.stringify({
+      apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "keys", labels: { app: "keys" } },
+      spec: {
+        selector: { matchLabels: { app: "keys" } },
+        template: {
+          metadata: { labels: { app: "keys" } },
+          spec: {
+            containers: [{ name: "app", image: "nginx:1.27", ports: [{ name: "http", containerPort: 8080 }, { name: "metrics", containerPort: 9090 }],
+              volumeMounts: [{ name: "config", mountPath: "/etc/app" }, { name: "cache", mountPath: "/cache" }] }],
+            volumes: [{ name: "config", configMap: { name: "app-config" } }, { name: "cache", emptyDir: { medium: "Memory" } }],
+          },
+        },
+      },
+    }));
+    const spec = async () => JSON.parse(await ok(["get", "deploy", "keys", "-o", "json"])).spec.template.spec as {
+      containers: Array<{ ports: Array<Record<string, unknown>> }>; volumes: Array<Record<string, unknown>>;
+    };
+
+    // 9090 is the same element (renamed, protocol kept), 7000 is new, 8080 is untouched.
+    await ok(["patch", "deploy", "keys", "-p", JSON.stringify({ spec: { template: { spec: { containers: [{ name: "app", ports: [{ containerPort: 9090, name: "prom" }, { containerPort: 7000, name: "debug" }] }] } } } })]);
+    expect((await spec()).containers[0]!.ports).toEqual([
+      { name: "http", containerPort: 8080, protocol: "TCP" }, { name: "prom", containerPort: 9090, protocol: "TCP" }, { name: "debug", containerPort: 7000, protocol: "TCP" },
+    ]);
+    // `$patch: delete` finds its element by containerPort too.
+    await ok(["patch", "deploy", "keys", "-p", JSON.stringify({ spec: { template: { spec: { containers: [{ name: "app", ports: [{ containerPort: 8080, $patch: "delete" }] }] } } } })]);
+    expect((await spec()).containers[0]!.ports.map((p) => p.containerPort)).toEqual([9090, 7000]);
+
+    // Volumes: `cache` merges field by field (medium kept, sizeLimit added), `data` is appended, `config` deleted by name.
+    await ok(["patch", "deploy", "keys", "-p", JSON.stringify({ spec: { template: { spec: { volumes: [{ name: "cache", emptyDir: { sizeLimit: "1Gi" } }, { name: "data", emptyDir: {} }] } } } })]);
+    expect((await spec()).volumes).toEqual([
+      // (objectContaining: the real server also defaults configMap.defaultMode)
+      { name: "config", configMap: expect.objectContaining({ name: "app-config" }) }, { name: "cache", emptyDir: { medium: "Memory", sizeLimit: "1Gi" } }, { name: "data", emptyDir: {} },
+    ]);
+    await ok(["patch", "deploy", "keys", "-p", JSON.stringify({ spec: { template: { spec: { volumes: [{ name: "config", $patch: "delete" }] } } } })]);
+    expect((await spec()).volumes.map((v) => v.name)).toEqual(["cache", "data"]);
+
+    // Service ports merge on port: same port renamed in place, a new one appended.
+    await ok(["create", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "Service", metadata: { name: "keys" }, spec: { selector: { app: "keys" }, ports: [{ name: "http", port: 80, targetPort: 8080 }, { name: "metrics", port: 9090, targetPort: 9090 }] } }));
+    await ok(["patch", "svc", "keys", "-p", JSON.stringify({ spec: { ports: [{ port: 9090, name: "prom" }, { port: 7000, name: "debug", targetPort: 7000 }] } })]);
+    const svc = JSON.parse(await ok(["get", "svc", "keys", "-o", "json"])) as { spec: { ports: Array<{ name: string; port: number; targetPort: number }> } };
+    expect(svc.spec.ports.map((p) => [p.name, p.port, p.targetPort])).toEqual([["http", 80, 8080], ["prom", 9090, 9090], ["debug", 7000, 7000]]);
+    await ok(["delete", "deploy,svc", "keys"]);
+  });
+
   it("describes a pod (with its events) and a service", async () => {
     const pod = store.get(resources.pods, "default", "p1")!;
     await store.create(resources.events, {
