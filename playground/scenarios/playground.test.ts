@@ -1,8 +1,9 @@
 // The whole playground through real tools: the real kubectl against its API server, and the CLI
 // as `npm run playground -- --json` runs it.
-import { execFile, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { accessSync, constants, existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, isAbsolute, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -107,34 +108,79 @@ describe("playground with the real kubectl", () => {
   });
 });
 
-describe("npm run playground -- --json", () => {
-  it("prints one JSON line when ready, serves the front door, and stops cleanly on SIGINT", async () => {
-    const child = spawn(NODE, [join(ROOT, "playground/cli.ts"), "--json", "--speed", "20"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-    try {
-      await waitFor("the JSON line", () => stdout.includes("\n"), 25_000);
-      const lines = stdout.split("\n").filter((l) => l !== "");
-      expect(lines).toHaveLength(1);
-      const info = JSON.parse(lines[0]!) as { kubeconfig: string; context: string; server: string; computeApi: string; loadBalancers: Record<string, string> };
-      expect(info.context).toBe("playground");
-      expect(existsSync(info.kubeconfig)).toBe(true);
-      expect(info.server).toMatch(/^https?:\/\/127\.0\.0\.1:\d+$/);
-      expect(info.computeApi).toMatch(/^http:\/\/127\.0\.0\.1:\d+/);
-      expect(Object.keys(info.loadBalancers).sort()).toEqual(["demo/api", "demo/billing", "demo/search", "demo/shop", "demo/web"]);
-      expect(stderr).toMatch(/ready in \d+ ms/);
-      const { stdout: body } = await run("curl", ["-s", "--max-time", "5", info.loadBalancers["demo/web"]!]);
-      expect(body).toMatch(/^hello from web-[a-z0-9]+-[a-z0-9]{5} \(demo-app\)\n$/);
+describe("npm run playground -- --json --scale 2", () => {
+  interface Info { kubeconfig: string; context: string; server: string; computeApi: string; loadBalancers: Record<string, string>; telepresence: string }
+  let child: ChildProcess;
+  let stdout = "";
+  let stderr = "";
+  let exited: Promise<number | null>;
+  let info: Info;
+  const kubectl = (...args: string[]) => run(KUBECTL, ["--kubeconfig", info.kubeconfig, ...args], { timeout: 30_000 });
 
-      child.kill("SIGINT");
-      expect(await exited).toBe(0);
-      expect(existsSync(info.kubeconfig)).toBe(false);
-      await expect(run("curl", ["-s", "--max-time", "2", info.loadBalancers["demo/web"]!])).rejects.toThrow();
+  beforeAll(async () => {
+    child = spawn(NODE, [join(ROOT, "playground/cli.ts"), "--json", "--speed", "20", "--scale", "2"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    child.stdout!.on("data", (c: Buffer) => (stdout += c.toString()));
+    child.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
+    exited = new Promise((resolve) => child.on("exit", (code) => resolve(code)));
+    await waitFor("the JSON line", () => stdout.includes("\n") || child.exitCode !== null, 25_000);
+    info = JSON.parse(stdout.split("\n")[0]!) as Info;
+  }, 30_000);
+  afterAll(() => {
+    if (child?.exitCode === null) child.kill("SIGKILL");
+  });
+
+  it("prints one JSON line when ready and serves the front door", async () => {
+    const lines = stdout.split("\n").filter((l) => l !== "");
+    expect(lines).toHaveLength(1);
+    expect(info.context).toBe("playground");
+    expect(existsSync(info.kubeconfig)).toBe(true);
+    expect(info.server).toMatch(/^https?:\/\/127\.0\.0\.1:\d+$/);
+    expect(info.computeApi).toMatch(/^http:\/\/127\.0\.0\.1:\d+/);
+    // Two scale services share one generated Ingress (50 per Ingress).
+    expect(Object.keys(info.loadBalancers).sort()).toEqual(["demo/api", "demo/billing", "demo/search", "demo/shop", "demo/web", "scale/ingress-001"]);
+    expect(stderr).toMatch(/ready in \d+ ms/);
+    const { stdout: body } = await run("curl", ["-s", "--max-time", "5", info.loadBalancers["demo/web"]!]);
+    expect(body).toMatch(/^hello from web-[a-z0-9]+-[a-z0-9]{5} \(demo-app\)\n$/);
+  });
+
+  // Issue 4: the line names the playground's `telepresence` program, which the app runs as is.
+  it('"telepresence" names an executable program that answers `version`', async () => {
+    expect(isAbsolute(info.telepresence)).toBe(true);
+    expect(statSync(info.telepresence).isFile()).toBe(true);
+    accessSync(info.telepresence, constants.X_OK);
+    const state = mkdtempSync(join(tmpdir(), "tp-version-"));
+    try {
+      // A state dir of its own: `version` asks the user daemon, and there must be none here.
+      const { stdout: text } = await run(info.telepresence, ["version"], { env: { ...process.env, KUBECONFIG: info.kubeconfig, PLAYGROUND_TELEPRESENCE_STATE_DIR: state }, timeout: 30_000 });
+      // telepresence.md §2: text lines `Client\s*: v…`.
+      expect(text).toMatch(/^OSS Client\s*: v2\.\d+\.\d+$/m);
+      expect(text).toMatch(/^User Daemon\s*: not running$/m);
     } finally {
-      if (child.exitCode === null) child.kill("SIGKILL");
+      rmSync(state, { recursive: true, force: true });
     }
+  });
+
+  // Issue 3: `--scale N` adds N services of 3 pods each in namespace `scale`, seen through the real kubectl.
+  it("--scale 2: namespace scale has 2 services of 3 Ready pods each", async () => {
+    const { stdout: svcs } = await kubectl("get", "services", "-n", "scale", "-o", "name");
+    expect(svcs.trim().split("\n")).toEqual(["service/svc-00001", "service/svc-00002"]);
+    for (const svc of ["svc-00001", "svc-00002"]) {
+      const { stdout: rows } = await kubectl("get", "pods", "-n", "scale", "-l", `app=${svc}`, "--no-headers");
+      const pods = rows.trim().split("\n").map((l) => l.split(/\s+/));
+      expect(pods).toHaveLength(3);
+      for (const r of pods) {
+        expect(r[0]).toMatch(new RegExp(`^${svc}-[a-z0-9]+-[a-z0-9]{5}$`));
+        expect(r.slice(1, 3)).toEqual(["1/1", "Running"]);
+      }
+      const { stdout: addresses } = await kubectl("get", "endpoints", svc, "-n", "scale", "-o", "jsonpath={.subsets[*].addresses[*].ip}");
+      expect(addresses.split(" ")).toHaveLength(3);
+    }
+  });
+
+  it("stops cleanly on SIGINT", async () => {
+    child.kill("SIGINT");
+    expect(await exited).toBe(0);
+    expect(existsSync(info.kubeconfig)).toBe(false);
+    await expect(run("curl", ["-s", "--max-time", "2", info.loadBalancers["demo/web"]!])).rejects.toThrow();
   });
 });
