@@ -110,4 +110,12 @@ describe("switchboard strategy (spawned, playground)", () => {
     expect(rollback.stdout).toContain(`Rolled back ${applied.operation.id}`);
     expect(await state()).toEqual(before);
   }, 120_000);
+
+  it("plan --dedicated-port says whether the app answers there (probed through the API server's pod proxy)", async () => {
+    const web = await run("plan", "web", "-n", "demo", "--dedicated-port", "8081");
+    expect(web.code, web.stderr).toBe(0);
+    expect(web.stdout).toMatch(/^DANGER: The app does NOT answer 200 on \/healthz at port 8081 .*nothing answers on 8081/m);
+    const search = await run("plan", "search", "-n", "demo", "--dedicated-port", "8090");
+    expect(search.stdout).toMatch(/^note: Checked through the Kubernetes API server's pod proxy: all 2 pods answer 200 on port 8090 at \/healthz\./m);
+  }, 60_000);
 });

@@ -140,6 +140,20 @@ describe("health strategies through the core (playground)", () => {
     expect(events.some((e) => e.type === "strategy-progress" && e.progress.phase === "rollback" && e.progress.message === "rolled back")).toBe(true);
   }, 120_000);
 
+  it("the dedicated-port plan says whether the app answers on that port, probed through the API server's pod proxy", async () => {
+    const { call } = start(tmp());
+    type Planned = { ok: boolean; plan: { warnings: { id: string; severity: string; message: string }[] } };
+    // web's app serves nothing on 8081.
+    const web = await call<Planned>("strategies.plan", { namespace: "demo", service: "web", strategy: "dedicated-port", dedicatedPort: { port: 8081 } });
+    const fails = web.plan.warnings.find((w) => w.id === "dedicated-port-fails");
+    expect(fails?.severity).toBe("danger");
+    expect(fails?.message).toContain("nothing answers on 8081");
+    expect(web.plan.warnings.map((w) => w.id)).not.toContain("dedicated-port-unverified");
+    // search's app serves /healthz on 8090 (env HEALTH_PORT).
+    const search = await call<Planned>("strategies.plan", { namespace: "demo", service: "search", strategy: "dedicated-port", dedicatedPort: { port: 8090 } });
+    expect(search.plan.warnings.find((w) => w.id === "dedicated-port-verified")?.message).toContain("answer 200 on port 8090");
+  }, 60_000);
+
   it("refuses pin-serving-port for api (numeric targetPort) with the reason, and validates input", async () => {
     const { call } = start(tmp());
     const r = await call<{ ok: boolean; refusal: { reason: string; references: string[] } }>("strategies.plan", { namespace: "demo", service: "api", strategy: "pin-serving-port" });

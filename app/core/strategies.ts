@@ -24,7 +24,7 @@ import type {
 import { emptyNamespace, snapshotFromItems, type ClusterSnapshot, type InstalledKinds, type NegEndpointHealth, type TelepresenceFacts } from "../gke/snapshot.ts";
 import { KubeClient } from "../kube/client.ts";
 import { apiVersionOf, collectionPath, DEFAULT_KINDS, EVENTS, type KindSpec } from "../kube/kinds.ts";
-import { Journal, planStrategy, preflight, StrategyRunner } from "../strategies/index.ts";
+import { Journal, planStrategy, podProxyProbe, preflight, StrategyRunner } from "../strategies/index.ts";
 import type { OperationRecord, Plan, ProgressEvent, VerifyResult } from "../strategies/index.ts";
 import { createEndpointHealthFeed, type ComputeSettings } from "./endpoint-health.ts";
 
@@ -338,8 +338,11 @@ export function createStrategies(options: StrategiesOptions): Strategies {
       if (!result.ok) return { ok: false, refusal: result.refusal };
       let plan = result.plan;
       if (plan.strategy === "dedicated-port") {
-        // Switchboard cannot reach pod IPs from here in general: the plan keeps saying it is unverified.
-        const pf = await preflight(plan, { objects: runnerFor(context).objects });
+        // Pod IPs are not reachable from a laptop, but the API server's pod proxy reaches them on any
+        // cluster where the user may get pods/proxy: the plan then says whether the app answers there
+        // ("answers 200 on port N", "nothing answers on N") or why it could not check.
+        const objects = runnerFor(context).objects;
+        const pf = await preflight(plan, { objects, probe: podProxyProbe(objects) });
         plan = { ...plan, warnings: pf.warnings };
       }
       const now = Date.now();

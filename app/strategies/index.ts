@@ -6,10 +6,10 @@ export { planStrategy, DEFAULT_SIDECAR, PLAYGROUND_SIDECAR_IMAGE, sidecarContain
 export type { PlanOptions } from "./plan.ts";
 export { StrategyRunner } from "./runner.ts";
 export type { RunnerOptions, ApplyOptions, RollbackOptions } from "./runner.ts";
-export { preflight } from "./preflight.ts";
-export type { PodDialer, PreflightResult, ProbeResult } from "./preflight.ts";
+export { dialProbe, podProxyProbe, preflight } from "./preflight.ts";
+export type { PodDialer, PodProbe, PreflightResult, ProbeOutcome, ProbeResult } from "./preflight.ts";
 export { verifyPlan, waitForRollout, rolloutProgress } from "./verify.ts";
 export type { VerifyOptions, VerifyResult, PodHealth } from "./verify.ts";
-export { clientNodeObjects, toStrategyError } from "./kube.ts";
-export type { ObjectApi } from "./kube.ts";
+export { clientNodeObjects, judgeProxyAnswer, toStrategyError } from "./kube.ts";
+export type { ObjectApi, ProxyAnswer } from "./kube.ts";
 export { Journal } from "./journal.ts";

@@ -1,7 +1,10 @@
 // The cluster calls the strategies make, over @kubernetes/client-node: read, create, JSON-patch
 // (Content-Type application/json-patch+json) and delete (with preconditions) of the four kinds they
-// touch, and pod listing for verification. Every failure becomes a SwitchboardError through
-// app/kube/errors.ts; a failed `test` guard or a stale resourceVersion becomes `conflict`, naming the object.
+// touch, pod listing for verification, and GETs through the API server's pod proxy for preflight.
+// Every failure becomes a SwitchboardError through app/kube/errors.ts; a failed `test` guard or a stale
+// resourceVersion becomes `conflict`, naming the object.
+import http from "node:http";
+import https from "node:https";
 import { ApiException, CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { Operation } from "fast-json-patch";
@@ -19,7 +22,24 @@ export interface ObjectApi {
   /** Deletes only if uid and resourceVersion still match (DeleteOptions.preconditions). */
   delete(key: ObjectKey, preconditions: { uid?: string; resourceVersion?: string }): Promise<void>;
   listPods(namespace: string, labelSelector: string): Promise<KubeObject[]>;
+  /**
+   * GET `path` on a pod's port through the API server's pod proxy (GET /api/v1/namespaces/{ns}/pods/
+   * {pod}:{port}/proxy{path}; RBAC `get` on `pods/proxy`). Optional: an ObjectApi without it cannot
+   * probe pods, and preflight says so.
+   */
+  proxyGet?(namespace: string, pod: string, port: number, path: string, timeoutMs: number): Promise<ProxyAnswer>;
 }
+
+/**
+ * What a pod-proxy GET found. Only the API server's own Status answers are its verdicts; anything
+ * else is the pod's answer, passed through (a 503 from the app is the app's).
+ */
+export type ProxyAnswer =
+  | { kind: "answered"; status: number }
+  /** The API server dialed podIP:port and the pod refused the connection: nothing listens there. */
+  | { kind: "refused"; message: string }
+  /** No verdict about the app: RBAC, credentials, a pod without an IP or gone, a dial that timed out or was blocked. */
+  | { kind: "cannot-check"; reason: string };
 
 const PLURAL: Record<ObjectKey["kind"], string> = {
   Deployment: "deployments",
@@ -135,6 +155,44 @@ export function clientNodeObjects(kc: KubeConfig): ObjectApi {
         await custom.deleteNamespacedCustomObject({ group, version, namespace: key.namespace, plural: PLURAL[key.kind], name: key.name, body });
       });
     },
+    async proxyGet(namespace, pod, port, path, timeoutMs) {
+      const opts: https.RequestOptions = {};
+      try {
+        await kc.applyToHTTPSOptions(opts);
+      } catch (err) {
+        return { kind: "cannot-check", reason: `no credentials for the API server (${err instanceof Error ? err.message : String(err)})` };
+      }
+      const url = new URL(`${(server ?? "").replace(/\/+$/, "")}/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}:${port}/proxy${path}`);
+      return new Promise<ProxyAnswer>((resolve) => {
+        const mod = url.protocol === "http:" ? http : https;
+        let req: http.ClientRequest;
+        try {
+          req = mod.request(url, { ...opts, method: "GET", headers: { ...(opts.headers ?? {}), Accept: "*/*" } }, (res) => {
+            const chunks: Buffer[] = [];
+            res.on("data", (c: Buffer) => {
+              // A health answer is small; do not buffer a large one (only a Status body is read).
+              if (chunks.reduce((n, b) => n + b.length, 0) < 64 * 1024) chunks.push(c);
+            });
+            res.on("end", () => {
+              clearTimeout(timer);
+              resolve(judgeProxyAnswer(res.statusCode ?? 0, String(res.headers["content-type"] ?? ""), Buffer.concat(chunks).toString("utf8"), namespace));
+            });
+            res.on("error", (err) => resolve({ kind: "cannot-check", reason: `the answer was cut off (${err.message})` }));
+          });
+        } catch (err) {
+          resolve({ kind: "cannot-check", reason: `the request could not be made (${err instanceof Error ? err.message : String(err)})` });
+          return;
+        }
+        // A dial the control plane cannot make (a private cluster's firewall drops it) hangs rather
+        // than fails, like a hung app: either way no verdict in time.
+        const timer = setTimeout(() => req.destroy(Object.assign(new Error(`no answer within ${Math.round(timeoutMs / 100) / 10} s`), { code: "ETIMEDOUT" })), timeoutMs);
+        req.on("error", (err) => {
+          clearTimeout(timer);
+          resolve({ kind: "cannot-check", reason: (err as NodeJS.ErrnoException).code === "ETIMEDOUT" ? `${err.message} through the API server` : `the API server could not be reached (${err.message})` });
+        });
+        req.end();
+      });
+    },
     async listPods(namespace, labelSelector) {
       try {
         const list = await core.listNamespacedPod({ namespace, labelSelector });
@@ -146,4 +204,27 @@ export function clientNodeObjects(kc: KubeConfig): ObjectApi {
       }
     },
   };
+}
+
+/**
+ * Tells the API server's own verdicts (a Status object) from the pod's answer. kube-apiserver answers
+ * 503 "error trying to reach service: dial tcp …: connect: connection refused" when nothing listens
+ * (k8s.io/apimachinery util/proxy transport.go), 400 "address not allowed" for a pod without an IP,
+ * 403 without RBAC `get` on `pods/proxy`. Other dial failures (timeouts, Konnectivity's "proxy error
+ * … code 502", no route) say nothing about the app: the control plane may simply not reach pod ports
+ * (on private GKE clusters it reaches only the ports its firewall rule opens — inferred).
+ */
+export function judgeProxyAnswer(status: number, contentType: string, body: string, namespace: string): ProxyAnswer {
+  const st = /json/i.test(contentType) ? parseStatus(body) : undefined;
+  if (!st || (status >= 200 && status < 300)) return { kind: "answered", status };
+  const said = st.message ?? `${status} ${st.reason ?? ""}`.trim();
+  if (status === 403) {
+    return { kind: "cannot-check", reason: `not allowed to use the API server's pod proxy in namespace "${namespace}" (it needs RBAC get on pods/proxy; check with \`kubectl auth can-i get pods/proxy -n ${namespace}\`). The server said: ${said}` };
+  }
+  if (status === 401) return { kind: "cannot-check", reason: `the API server refused the credentials (401): ${said}` };
+  if (status === 404) return { kind: "cannot-check", reason: `the pod is gone (${said})` };
+  if (status === 400 && /address not allowed/i.test(said)) return { kind: "cannot-check", reason: "the pod has no IP address yet" };
+  if (/error trying to reach service/i.test(said) && /connection refused/i.test(said)) return { kind: "refused", message: said };
+  if (/error trying to reach service/i.test(said)) return { kind: "cannot-check", reason: `the API server could not reach the pod (${said})` };
+  return { kind: "cannot-check", reason: `the API server answered ${status}: ${said}` };
 }

@@ -491,7 +491,7 @@ function planDedicatedPort(ctx: Ctx, req: PlanRequest, hcs: HealthCheckView[]): 
     ctx,
     "dedicated-port-unverified",
     "danger",
-    `This works only if the app really serves ${path} on port ${opts.port}. Declaring the port does not make the app listen there. If it does not answer, every health check fails and the load balancer stops sending traffic to ALL pods of ${ctx.view.name}. Switchboard checks it before applying when it can reach a pod; otherwise check it yourself (e.g. kubectl port-forward pod/<pod> ${opts.port} and curl localhost:${opts.port}${path}).`,
+    `This works only if the app really serves ${path} on port ${opts.port}. Declaring the port does not make the app listen there. If it does not answer, every health check fails and the load balancer stops sending traffic to ALL pods of ${ctx.view.name}. Switchboard checks it on the running pods through the API server's pod proxy where it may (RBAC get on pods/proxy); otherwise check it yourself: kubectl get --raw /api/v1/namespaces/${ctx.namespace}/pods/<pod>:${opts.port}/proxy${path}`,
     ["telepresence.md §5", "gke-neg.md §3"],
   );
   const type = req.type ?? (hcs[0]?.type.value && hcs[0].type.value in BLOCK_OF ? hcs[0].type.value : "HTTP");

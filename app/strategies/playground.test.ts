@@ -104,6 +104,40 @@ describe("strategies against the playground", () => {
     };
   }
 
+  /**
+   * A loopback proxy in front of the API server: `refuse` answers a request with a 403 Status of its
+   * own (an RBAC refusal the playground's admin token never meets), or null to pass it on.
+   */
+  async function refusingProxy(refuse: (req: http.IncomingMessage) => object | null): Promise<{ kubeConfig: KubeConfig; close: () => Promise<void> }> {
+    const upstream = new URL(pg.server);
+    const ca = kc.getCurrentCluster()?.caData ? Buffer.from(kc.getCurrentCluster()!.caData!, "base64") : undefined;
+    const proxy = http.createServer((req, res) => {
+      const status = refuse(req);
+      if (status) {
+        req.resume();
+        res.writeHead(403, { "Content-Type": "application/json" });
+        res.end(JSON.stringify(status));
+        return;
+      }
+      const mod = upstream.protocol === "https:" ? https : http;
+      const out = mod.request({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: { ...req.headers, host: upstream.host }, ...(ca ? { ca } : {}) }, (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      });
+      out.on("error", () => res.destroy());
+      req.pipe(out);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromOptions({
+      clusters: [{ name: "proxy", server: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, skipTLSVerify: true }], // plain HTTP on loopback: client-node asks for this flag
+      users: [{ name: "u", token: pg.token }],
+      contexts: [{ name: "proxy", cluster: "proxy", user: "u", namespace: "demo" }],
+      currentContext: "proxy",
+    });
+    return { kubeConfig, close: () => new Promise<void>((resolve) => { proxy.closeAllConnections(); proxy.close(() => resolve()); }) };
+  }
+
   beforeAll(async () => {
     const mod = (await import(index)) as { startPlayground(o: { speed?: number }): Promise<Pg> };
     pg = await mod.startPlayground({ speed: 50 });
@@ -164,15 +198,65 @@ describe("strategies against the playground", () => {
     expect(shop.ok && shop.plan.changes.length === 0 && shop.plan.warnings.some((w) => w.id === "already-in-place")).toBe(true);
   });
 
-  it("preflight probes the dedicated port on the pods: fails where the app does not listen, passes where it does", async () => {
+  it("preflight through the API server's pod proxy: nothing answers where the app does not listen, 200 where it does", async () => {
+    const r = runner();
+    // web's app serves nothing on 8081 (declaring the port would not change that).
+    const web = await preflight(await planFor({ strategy: "dedicated-port", service: "web", dedicatedPort: { port: 8081 } }), { objects: r.objects });
+    const fails = web.warnings.find((w) => w.id === "dedicated-port-fails");
+    expect(fails?.severity).toBe("danger");
+    expect(fails?.message).toContain("does NOT answer 200 on /healthz at port 8081 (checked through the Kubernetes API server's pod proxy");
+    expect(fails?.message).toContain("nothing answers on 8081 (error trying to reach service: dial tcp");
+    expect(web.probes).toHaveLength(2);
+    expect(web.probes.every((p) => p.outcome === "nothing" && !p.ok)).toBe(true);
+    expect(web.warnings.map((w) => w.id)).not.toContain("dedicated-port-unverified");
+    // search's app serves /healthz on 8090 (HEALTH_PORT).
+    const search = await preflight(await planFor({ strategy: "dedicated-port", service: "search", dedicatedPort: { port: 8090 } }), { objects: r.objects });
+    expect(search.checked).toBe(true);
+    expect(search.warnings.find((w) => w.id === "dedicated-port-verified")?.message).toBe("Checked through the Kubernetes API server's pod proxy: all 2 pods answer 200 on port 8090 at /healthz.");
+    // The app's own non-200 is a failure too: a path the health port does not serve answers 404.
+    const wrongPath = await preflight(await planFor({ strategy: "dedicated-port", service: "search", dedicatedPort: { port: 8090, path: "/nope" } }), { objects: r.objects });
+    expect(wrongPath.warnings.find((w) => w.id === "dedicated-port-fails")?.message).toContain("answers 404 on port 8090 at /nope");
+  });
+
+  it("preflight: the pod network's dialer gives the same verdicts; no way to reach pods says so", async () => {
     const r = runner();
     const web = await preflight(await planFor({ strategy: "dedicated-port", service: "web", dedicatedPort: { port: 8081 } }), { objects: r.objects, dial: pg.dialer });
-    expect(web.warnings.find((w) => w.id === "dedicated-port-fails")?.message).toContain("does NOT answer 200 on /healthz at port 8081");
+    expect(web.warnings.find((w) => w.id === "dedicated-port-fails")?.message).toContain("does NOT answer 200 on /healthz at port 8081 (checked on the pod network");
     const search = await preflight(await planFor({ strategy: "dedicated-port", service: "search", dedicatedPort: { port: 8090 } }), { objects: r.objects, dial: pg.dialer });
-    expect(search.probes.length).toBeGreaterThan(0);
     expect(search.warnings.map((w) => w.id)).toContain("dedicated-port-verified");
-    const blind = await preflight(await planFor({ strategy: "dedicated-port", service: "web", dedicatedPort: { port: 8081 } }), { objects: r.objects });
+    // An ObjectApi that cannot proxy (and no dialer): the plan keeps its warning, saying why.
+    const { proxyGet: _none, ...noProxy } = r.objects;
+    const blind = await preflight(await planFor({ strategy: "dedicated-port", service: "web", dedicatedPort: { port: 8081 } }), { objects: noProxy });
+    expect(blind.checked).toBe(false);
     expect(blind.warnings.find((w) => w.id === "dedicated-port-unverified")?.message).toContain("cannot reach the pods");
+  });
+
+  it("preflight without RBAC get on pods/proxy (403): cannot check, and says which permission", async () => {
+    let refused = 0;
+    const { kubeConfig: pkc, close } = await refusingProxy((req) => {
+      const m = /^\/api\/v1\/namespaces\/demo\/pods\/([^/]+)\/proxy/.exec(req.url ?? "");
+      if (!m) return null;
+      refused++;
+      const pod = decodeURIComponent(m[1]!).split(":")[0];
+      // kube-apiserver's wording for a subresource (RBAC authorizer).
+      return { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", reason: "Forbidden", code: 403, message: `pods "${pod}" is forbidden: User "dev@example.com" cannot get resource "pods/proxy" in API group "" in the namespace "demo"`, details: { name: pod, kind: "pods" } };
+    });
+    try {
+      const plan = await planFor({ strategy: "dedicated-port", service: "web", dedicatedPort: { port: 8081 } });
+      const pf = await preflight(plan, { objects: runner({ kubeConfig: pkc }).objects });
+      expect(refused).toBe(2);
+      expect(pf.checked).toBe(false);
+      expect(pf.probes.every((p) => p.outcome === "cannot-check")).toBe(true);
+      const w = pf.warnings.find((x) => x.id === "dedicated-port-unverified");
+      expect(w?.severity).toBe("danger");
+      expect(w?.message).toContain("Switchboard cannot check that the app answers /healthz on port 8081");
+      expect(w?.message).toContain("it needs RBAC get on pods/proxy");
+      expect(w?.message).toContain('cannot get resource "pods/proxy"');
+      // Not mistaken for the app refusing: no "fails" verdict.
+      expect(pf.warnings.map((x) => x.id)).not.toContain("dedicated-port-fails");
+    } finally {
+      await close();
+    }
   });
 
   it("a concurrent edit between plan and apply (kubectl annotate) aborts with nothing changed", async () => {
@@ -212,34 +296,15 @@ describe("strategies against the playground", () => {
 
   it("a forbidden patch in the middle (RBAC) leaves nothing half-applied", async () => {
     // A loopback proxy in front of the API server that answers one BackendConfig PATCH with 403.
-    const upstream = new URL(pg.server);
-    const ca = kc.getCurrentCluster()?.caData ? Buffer.from(kc.getCurrentCluster()!.caData!, "base64") : undefined;
     let forbidden = 0;
-    const proxy = http.createServer((req, res) => {
+    const { kubeConfig: pkc, close } = await refusingProxy((req) => {
       if (req.method === "PATCH" && req.url?.startsWith("/apis/cloud.google.com/v1/namespaces/demo/backendconfigs/web") && forbidden === 0) {
         forbidden++;
-        req.resume();
-        res.writeHead(403, { "Content-Type": "application/json" });
-        res.end(JSON.stringify({ kind: "Status", apiVersion: "v1", status: "Failure", reason: "Forbidden", code: 403, message: 'backendconfigs.cloud.google.com "web" is forbidden: User "dev@example.com" cannot patch resource "backendconfigs" in API group "cloud.google.com" in the namespace "demo"', details: { name: "web", group: "cloud.google.com", kind: "backendconfigs" } }));
-        return;
+        return { kind: "Status", apiVersion: "v1", status: "Failure", reason: "Forbidden", code: 403, message: 'backendconfigs.cloud.google.com "web" is forbidden: User "dev@example.com" cannot patch resource "backendconfigs" in API group "cloud.google.com" in the namespace "demo"', details: { name: "web", group: "cloud.google.com", kind: "backendconfigs" } };
       }
-      const mod = upstream.protocol === "https:" ? https : http;
-      const out = mod.request({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: { ...req.headers, host: upstream.host }, ...(ca ? { ca } : {}) }, (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-      });
-      out.on("error", () => res.destroy());
-      req.pipe(out);
+      return null;
     });
-    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
     try {
-      const pkc = new KubeConfig();
-      pkc.loadFromOptions({
-        clusters: [{ name: "proxy", server: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, skipTLSVerify: true }], // plain HTTP on loopback: client-node asks for this flag
-        users: [{ name: "u", token: pg.token }],
-        contexts: [{ name: "proxy", cluster: "proxy", user: "u", namespace: "demo" }],
-        currentContext: "proxy",
-      });
       const plan = await planFor({ strategy: "sidecar", service: "web", sidecar: { image: "switchboard/health-sidecar" } });
       const keys = keysOf(plan);
       const before = await stateOf(keys);
@@ -254,7 +319,7 @@ describe("strategies against the playground", () => {
       expect(op.state).toBe("failed");
       expect(op.steps.map((s) => s.status)).toEqual(["undone", "pending"]);
     } finally {
-      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+      await close();
     }
   });
 

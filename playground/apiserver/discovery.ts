@@ -40,6 +40,7 @@ function subresources(t: ResourceType): Array<{ name: string; kind: string; grou
     subs.push({ name: "binding", kind: "Binding", verbs: ["create"] });
     subs.push({ name: "log", kind: "Pod", verbs: ["get"] });
     subs.push({ name: "eviction", kind: "Eviction", group: "policy", version: "v1", verbs: ["create"] });
+    subs.push({ name: "proxy", kind: "PodProxyOptions", verbs: ["create", "delete", "get", "patch", "update"] });
   }
   return subs;
 }

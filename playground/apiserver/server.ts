@@ -17,9 +17,11 @@
 // (bookmarks, timeoutSeconds, sendInitialEvents, 410 as an ERROR event), JSON / merge / strategic
 // patches, status and scale subresources, pods/binding, pods/eviction, pods/log (through `podLogs`),
 // the auth reviews (`kubectl auth can-i`, `whoami`), fieldValidation, dryRun, protobuf request bodies
-// for the kinds kubectl's typed generators send. Not served: server-side apply (415, as for a
-// server without it), protobuf responses (JSON is always acceptable to kubectl), exec / attach /
-// port-forward (no streaming upgrades), field schemas (`kubectl explain` shows names only).
+// for the kinds kubectl's typed generators send, pods/proxy (`/api/v1/namespaces/{ns}/pods/
+// {pod}:{port}/proxy/{path}`, through the pod network the kubelet registered on the store). Not
+// served: server-side apply (415, as for a server without it), protobuf responses (JSON is always
+// acceptable to kubectl), exec / attach / port-forward (no streaming upgrades), field schemas
+// (`kubectl explain` shows names only).
 import http from "node:http";
 import https from "node:https";
 import selfsigned from "selfsigned";
@@ -122,6 +124,11 @@ export function kubeconfigFor(server: Pick<ApiServer, "url" | "ca">, token: stri
 }
 
 const MAX_BODY = 3 * 1024 * 1024;
+
+/** `/api/v1/namespaces/{ns}/pods/{[scheme:]name[:port]}/proxy[/{path}]`. */
+const POD_PROXY = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/proxy(\/.*)?$/;
+/** Headers that describe one connection, not the message (RFC 9110 §7.6.1): a proxy does not pass them on. */
+const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade", "proxy-authorization", "proxy-authenticate"]);
 
 /** A path the server does not serve (unknown kind, subresource or group version). */
 const NOT_FOUND = () => new ClusterError(404, "NotFound", "the server could not find the requested resource");
@@ -289,6 +296,60 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     if (!type || rest.length > 3) return undefined;
     if (type.namespaced === false && namespace !== undefined) return undefined;
     return { type, namespace, name: rest[1], subresource: rest[2], watchPath };
+  }
+
+  /**
+   * pods/proxy, as kube-apiserver's pod ResourceLocation and proxy transport do it: the id is `name`,
+   * `name:port` or `scheme:name:port` (no port: the first declared containerPort); a pod without an
+   * IP is 400 "address not allowed"; a dial that fails is 503 ServiceUnavailable "error trying to
+   * reach service: …" (k8s.io/apimachinery util/proxy transport.go); anything the pod answers passes
+   * through as it is. The client's Authorization header is not forwarded (the authentication filter
+   * strips it). The connection goes to podIP:port on the pod network, so the pod's own redirects
+   * (tel-agent-init's iptables rule, telepresence.md §4) apply, as for any inbound packet.
+   */
+  async function proxyToPod(req: http.IncomingMessage, res: http.ServerResponse, namespace: string, id: string, rest: string, search: string): Promise<void> {
+    const parts = id.split(":");
+    const [scheme, name, port] = parts.length === 1 ? ["", parts[0]!, ""] : parts.length === 2 ? ["", parts[0]!, parts[1]!] : parts.length === 3 ? parts as [string, string, string] : ["?", "", ""];
+    if (!name || !["", "http", "https"].includes(scheme)) throw badRequest(`invalid pod request "${id}"`);
+    const podType = store.types().find((t) => t.group === "" && t.kind === "Pod")!;
+    const pod = store.mustGet(podType, namespace, name) as unknown as { spec?: { containers?: Array<{ ports?: Array<{ containerPort: number }> }> }; status?: { podIP?: string } };
+    const declared = (pod.spec?.containers ?? []).find((c) => (c.ports ?? []).length > 0)?.ports?.[0]?.containerPort;
+    const portText = port || (declared !== undefined ? String(declared) : "");
+    const podIP = pod.status?.podIP ?? "";
+    if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(podIP) || podIP === "0.0.0.0") throw badRequest("address not allowed");
+    const target = `${podIP}:${portText || (scheme === "https" ? "443" : "80")}`;
+    const unreachable = (why: string) => new ClusterError(503, "ServiceUnavailable", `error trying to reach service: dial tcp ${target}: ${why}`);
+    const number = Number(portText || (scheme === "https" ? 443 : 80));
+    if (!Number.isInteger(number) || number < 1 || number > 65535) throw unreachable("unknown port");
+    const address = store.podDialer?.(podIP, number);
+    if (!address) throw unreachable(store.podDialer ? "connect: connection refused" : "connect: no route to host");
+    const headers: http.OutgoingHttpHeaders = {};
+    for (const [k, v] of Object.entries(req.headers)) if (!HOP_BY_HOP.has(k) && k !== "authorization" && k !== "host") headers[k] = v;
+    headers.host = target;
+    const client = scheme === "https" ? https : http;
+    await new Promise<void>((resolve) => {
+      const out = client.request({ host: address.host, port: address.port, method: req.method, path: rest + search, headers, agent: false, ...(scheme === "https" ? { rejectUnauthorized: false } : {}) }, (up) => {
+        const back: http.OutgoingHttpHeaders = {};
+        for (const [k, v] of Object.entries(up.headers)) if (!HOP_BY_HOP.has(k)) back[k] = v;
+        res.writeHead(up.statusCode ?? 502, back);
+        up.pipe(res);
+        up.on("end", resolve);
+        up.on("error", () => {
+          res.destroy();
+          resolve();
+        });
+      });
+      out.on("error", (err) => {
+        if (!res.headersSent) sendError(res, unreachable(err.message));
+        else res.destroy();
+        resolve();
+      });
+      res.on("close", () => {
+        out.destroy();
+        resolve();
+      });
+      req.pipe(out);
+    });
   }
 
   function render(type: ResourceType, obj: KubeObject, rendering: Rendering, includeObject: IncludeObject): unknown {
@@ -542,6 +603,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       return;
     }
     if (req.headers.authorization !== expected) throw unauthorized();
+    const proxied = POD_PROXY.exec(url.pathname);
+    if (proxied) return proxyToPod(req, res, decodeURIComponent(proxied[1]!), decodeURIComponent(proxied[2]!), proxied[3] || "/", url.search);
     const accept = parseAccept(req.headers.accept);
     const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
     if (path === "/version") return send(res, 200, SERVER_VERSION);

@@ -188,8 +188,17 @@ function randomSuffix(n: number): string {
 }
 
 
+/** Where a pod address (podIP:port) really is: a loopback listener, or undefined (connection refused). */
+export type PodAddressDialer = (podIP: string, port: number) => { host: string; port: number } | undefined;
+
 export class Store {
   readonly admission = new Admission();
+  /**
+   * How this cluster's API server reaches pod IPs (pods/proxy, server.ts). The kubelet running on
+   * this store registers its pod network here, as a real API server reaches pods over the node
+   * network; undefined while no kubelet runs (pods/proxy then answers 503 like an unreachable pod).
+   */
+  podDialer: PodAddressDialer | undefined;
   private readonly buckets = new Map<string, Bucket>();
   private rv = 0;
   private readonly historyLimit: number;

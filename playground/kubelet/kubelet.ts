@@ -4,6 +4,7 @@
 // the PodScheduled / Initialized / ContainersReady / Ready conditions. Status is written only when
 // it changes; conditions written by others (the NEG readiness gate, gke-neg.md §5) are kept.
 import { createHash } from "node:crypto";
+import { StoreClient } from "../apiserver/store.ts";
 import { ClusterError, resources, type ClusterClient } from "../cluster/client.ts";
 import { HealthSwitches } from "../images/health.ts";
 import { defaultImages } from "../images/images.ts";
@@ -151,12 +152,17 @@ export class Kubelet {
   }
 
   async start(): Promise<void> {
+    // In one process the API server and the kubelet share the pod network, as a real API server
+    // reaches pod IPs over the node network (pods/proxy). On an external API server (HTTP client)
+    // that server has its own network and cannot reach these pods.
+    if (this.client instanceof StoreClient) this.client.store.podDialer = this.network.dial;
     if (this.#registerNodes) await this.#ensureNodes();
     if (this.#ownInformer) await this.#informer.start();
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    if (this.client instanceof StoreClient && this.client.store.podDialer === this.network.dial) this.client.store.podDialer = undefined;
     if (this.#ownInformer) this.#informer.stop();
     for (const rp of this.#pods.values()) this.#teardown(rp);
     this.#pods.clear();
