@@ -7,13 +7,17 @@
 // so and names what avoids it first (a header filter, or a health strategy), then goes ahead, like the
 // panel's "Start intercept anyway"; `--json` carries the verdict as `health`.
 //
-//   switchboard intercept SERVICE -n NS --port LOCAL_PORT[:SERVICE_PORT] [--http-header NAME=VALUE]
+//   switchboard intercept SERVICE -n NS --port LOCAL_PORT[:SERVICE_PORT] [--http-header NAME=VALUE | --wiretap | --replace]
+//                         [--write-env FILE] [--mount]
+//   (`--write-env`, not telepresence's `--env-file`: Node takes `--env-file` anywhere on its command
+//   line, even after the script, as its own option and exits 9 before this code runs.)
 //   switchboard leave SERVICE -n NS
 //   common: --json, --kubeconfig FILE, --context NAME, --telepresence PATH (else $SWITCHBOARD_TELEPRESENCE, PATH)
 //
 // Like telepresence itself, `intercept` returns once the intercept is active; it lives on in
 // Telepresence's daemon until `switchboard leave` (or `telepresence leave`/`quit`).
 // Exit codes: 0 done, 1 the action failed (the error's code, message and hint are printed), 2 usage.
+import { resolve as resolvePath } from "node:path";
 import { parseArgs } from "node:util";
 import { SwitchboardError, toErrorValue, type ErrorValue } from "../contract/errors.ts";
 import type { InterceptSpec } from "../contract/intercepts.ts";
@@ -35,8 +39,8 @@ const defaultIo: CliIo = {
   env: process.env,
 };
 
-export const INTERCEPT_USAGE = `usage: switchboard intercept SERVICE -n NAMESPACE --port LOCAL_PORT[:SERVICE_PORT] [--http-header NAME=VALUE]
-                              [--workload NAME] [--json] [--kubeconfig FILE] [--context NAME] [--telepresence PATH]
+export const INTERCEPT_USAGE = `usage: switchboard intercept SERVICE -n NAMESPACE --port LOCAL_PORT[:SERVICE_PORT] [--http-header NAME=VALUE | --wiretap | --replace]
+                              [--write-env FILE] [--mount] [--workload NAME] [--json] [--kubeconfig FILE] [--context NAME] [--telepresence PATH]
        switchboard leave SERVICE -n NAMESPACE [--json] [--kubeconfig FILE] [--context NAME] [--telepresence PATH]
 `;
 
@@ -141,7 +145,16 @@ export async function interceptCommand(argv: string[], io: CliIo = defaultIo): P
   try {
     const { values, positionals } = parseArgs({
       args: argv,
-      options: { ...common, port: { type: "string", short: "p" }, "http-header": { type: "string" }, workload: { type: "string" } },
+      options: {
+        ...common,
+        port: { type: "string", short: "p" },
+        "http-header": { type: "string" },
+        wiretap: { type: "boolean", default: false },
+        replace: { type: "boolean", default: false },
+        "write-env": { type: "string" },
+        mount: { type: "boolean", default: false },
+        workload: { type: "string" },
+      },
       allowPositionals: true,
       strict: true,
     });
@@ -155,11 +168,15 @@ export async function interceptCommand(argv: string[], io: CliIo = defaultIo): P
     if (!values.port) throw new UsageError("--port LOCAL_PORT[:SERVICE_PORT] is required");
     const { localPort, servicePort } = parsePortArg(values.port);
     const header = values["http-header"] ? parseHeaderArg(values["http-header"]) : undefined;
+    if ([Boolean(header), values.wiretap, values.replace].filter(Boolean).length > 1) throw new UsageError("choose one of --http-header, --wiretap and --replace");
+    const envFile = values["write-env"] ? resolvePath(values["write-env"]) : undefined;
     const spec: InterceptSpec = {
       namespace: values.namespace,
       service: positionals[0]!,
       localPort,
-      kind: header ? "http-filtered" : "global",
+      kind: header ? "http-filtered" : values.wiretap ? "wiretap" : values.replace ? "replace" : "global",
+      ...(envFile ? { envFile } : {}),
+      ...(values.mount ? { mount: true } : {}),
       ...(servicePort ? { servicePort } : {}),
       ...(header ? { header } : {}),
       ...(values.workload ? { workload: values.workload } : {}),
@@ -179,8 +196,10 @@ export async function interceptCommand(argv: string[], io: CliIo = defaultIo): P
       io.stdout(`${JSON.stringify(result, null, 2)}\n`);
     } else {
       const it = result.intercept;
-      const what = it.httpFilter.length > 0 ? `requests matching ${it.httpFilter.join(", ")}` : "all traffic";
-      io.stdout(`Intercepting ${spec.namespace}/${spec.service}${it.servicePort ? ` port ${it.servicePort}` : ""}: ${what} goes to localhost:${it.localPort ?? localPort}.\n`);
+      const what = it.httpFilter.length > 0 ? `requests matching ${it.httpFilter.join(", ")}` : spec.kind === "wiretap" ? "a copy of all traffic" : "all traffic";
+      const verb = spec.kind === "wiretap" ? "Wiretapping" : spec.kind === "replace" ? "Replacing the container of" : "Intercepting";
+      io.stdout(`${verb} ${spec.namespace}/${spec.service}${it.servicePort ? ` port ${it.servicePort}` : ""}: ${what} goes to localhost:${it.localPort ?? localPort}.\n`);
+      if (envFile) io.stdout(`  environment: ${envFile} (mode 0600)\n`);
       for (const warning of result.warnings) io.stdout(`  warning: ${warning}\n`);
       io.stdout(`  same as: ${result.command}\n  end it:  switchboard leave ${it.name} -n ${spec.namespace}\n`);
     }

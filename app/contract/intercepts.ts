@@ -10,7 +10,12 @@ const port = z.number().int().min(1).max(65535);
 /** RFC 9110 token: what telepresence accepts as a header name (app/telepresence/commands.ts). */
 const headerName = z.string().min(1).max(100).regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, "not a valid HTTP header name");
 
-export const interceptKinds = ["global", "http-filtered", "wiretap"] as const;
+/**
+ * global: all traffic of the port; http-filtered: only requests with a header (2.25+); wiretap: a
+ * read-only copy (2.23+); replace: the app container is swapped for the agent and all its ports go to
+ * the laptop (2.22+; its probes disappear too, telepresence.md §2, §4).
+ */
+export const interceptKinds = ["global", "http-filtered", "wiretap", "replace"] as const;
 export type InterceptKindChoice = (typeof interceptKinds)[number];
 
 /** One intercept the user describes in the panel or on the command line. */
@@ -27,6 +32,21 @@ export const interceptSpecSchema = z
     header: z.object({ name: headerName, value: z.string().min(1).max(1000) }).strict().optional(),
     /** The workload to intercept; default: the Service's only workload (else the Service's name). */
     workload: name.optional(),
+    /**
+     * Write the pod's environment to this file (absolute path; created with mode 0600, since it holds
+     * the pod's secrets). Omitted: no file.
+     */
+    envFile: z
+      .string()
+      .min(2)
+      .max(4096)
+      .regex(/^(\/|[A-Za-z]:[\\/])/, "must be an absolute path")
+      .optional(),
+    /**
+     * Mount the pod's volumes (default false: it needs FUSE/sshfs on this machine, may ask for
+     * permissions and slows the start; traffic and environment are what most debugging needs).
+     */
+    mount: z.boolean().optional(),
   })
   .strict()
   .refine((s) => s.kind !== "http-filtered" || s.header !== undefined, { message: "an HTTP-filtered intercept needs a header (name and value)", path: ["header"] })

@@ -1,7 +1,7 @@
 // Click-to-intercept through the core's module, against the playground (real API server, real
 // traffic-manager simulation, the real `telepresence` program playground/bin/telepresence, real HTTP).
 import { execFile } from "node:child_process";
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -262,6 +262,16 @@ describe("intercepting web", () => {
     });
     const seen = await noModel.i.methods["telepresence.status"]({ refresh: true });
     expect(seen.intercepts.filter((i) => i.mine)).toEqual([]);
+
+    // A workload no Service targets: `list` says why it cannot be intercepted, and the preview
+    // refuses every kind in those words before anything runs.
+    await kubectl(["-n", "demo", "create", "deployment", "orphan", "--image=switchboard/demo-app"]);
+    await noModel.i.methods["telepresence.status"]({ refresh: true }); // status + list
+    const preview = await noModel.i.methods["intercepts.preview"]({ namespace: "demo", service: "web", workload: "orphan", localPort: 9 });
+    for (const kind of ["global", "http-filtered", "wiretap", "replace"] as const) {
+      expect(preview.kinds[kind], kind).toEqual({ available: false, reason: "Telepresence cannot intercept orphan: No matching services" });
+    }
+    await kubectl(["-n", "demo", "delete", "deployment", "orphan"]);
     await noModel.i.methods["telepresence.quit"]({});
   });
 
@@ -350,8 +360,15 @@ describe("intercepting web", () => {
     // A global intercept of api's health-checked port (numeric targetPort, check inferred from the
     // readinessProbe: the agent's redirect catches it, telepresence.md §5): the CLI says so first and
     // names what avoids it, then goes ahead as asked.
-    const risky = await cli(["intercept", "api", "-n", "demo", "--port", `${local.port}:8080`]);
+    const envDir = mkdtempSync(join(tmpdir(), "sb-cli-env-"));
+    const envFile = join(envDir, "api.env");
+    const risky = await cli(["intercept", "api", "-n", "demo", "--port", `${local.port}:8080`, "--write-env", envFile]);
     expect(risky.code).toBe(0);
+    // The pod's environment, readable by the user only (it holds the pod's secrets).
+    expect(statSync(envFile).mode & 0o777).toBe(0o600);
+    expect(readFileSync(envFile, "utf8")).toMatch(/^[A-Z_][A-Z0-9_]*=/m);
+    expect(risky.stdout).toContain(`environment: ${envFile} (mode 0600)`);
+    rmSync(envDir, { recursive: true, force: true });
     expect(risky.stderr).toMatch(/^warning: A global intercept of port .*health checks to your laptop/m);
     expect(risky.stderr).toMatch(/switchboard intercept api -n demo --port \d+:8080 --http-header /);
     expect(risky.stderr).toMatch(/switchboard strategy apply api -n demo --sidecar --port 8080/);
@@ -364,6 +381,9 @@ describe("intercepting web", () => {
     const text = await cli(["intercept", "nope", "-n", "demo", "--port", "9"]);
     expect(text.code).toBe(1);
     expect(text.stderr).toMatch(/no interceptable workload named nope.*\[not-found\]\n {2}hint: /s);
+    const both = await cli(["intercept", "web", "-n", "demo", "--port", "9", "--wiretap", "--replace"]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/choose one of --http-header, --wiretap and --replace/);
     const usage = await cli(["intercept", "web", "-n", "demo", "--port", "http"]);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toMatch(/--port must be LOCAL_PORT\[:SERVICE_PORT\]/);

@@ -371,6 +371,8 @@ export function createIntercepts(options: InterceptsOptions): Intercepts {
         port: { local: spec.localPort, remote: servicePort },
         service: spec.service,
         httpHeaders: spec.kind === "http-filtered" && spec.header ? [spec.header] : undefined,
+        envFile: spec.envFile,
+        mount: spec.mount ?? false,
       },
     };
   }
@@ -395,11 +397,24 @@ export function createIntercepts(options: InterceptsOptions): Intercepts {
           ? { available: true, reason: null }
           : { available: false, reason: `A wiretap needs telepresence 2.23 or newer; this one is ${program!.version.raw}.` }
         : none,
+      replace: found
+        ? program!.capabilities.replace
+          ? { available: true, reason: null }
+          : { available: false, reason: `Replacing the container needs telepresence 2.22 or newer; this one is ${program!.version.raw}.` }
+        : none,
     };
   }
 
-  function verbOf(kind: InterceptKindChoice): "intercept" | "wiretap" {
-    return kind === "wiretap" ? "wiretap" : "intercept";
+  /** Every kind refused, in the program's own words, when the last `list` said the workload cannot be intercepted (§2). */
+  function notInterceptable(workload: string): InterceptPreview["kinds"] | null {
+    const reason = state?.workloads?.find((w) => w.name === workload)?.notInterceptableReason;
+    if (!reason) return null;
+    const no = { available: false, reason: `Telepresence cannot intercept ${workload}: ${reason}` };
+    return { global: no, "http-filtered": no, wiretap: no, replace: no };
+  }
+
+  function verbOf(kind: InterceptKindChoice): "intercept" | "wiretap" | "replace" {
+    return kind === "wiretap" || kind === "replace" ? kind : "intercept";
   }
 
   function telepresenceFacts(): TelepresenceFacts | undefined {
@@ -481,7 +496,7 @@ export function createIntercepts(options: InterceptsOptions): Intercepts {
         commandError,
         connectCommand,
         localListener: { port: listener.port, listening: listener.listening, warning: listener.warning },
-        kinds: kindsAvailability(),
+        kinds: notInterceptable(workload) ?? kindsAvailability(),
         health: healthVerdict(detail, servicePort, spec.kind, filter.available),
         connected: connected(),
       };
@@ -502,7 +517,7 @@ export function createIntercepts(options: InterceptsOptions): Intercepts {
         const detail = await detailOf(spec);
         const { options: opts } = resolve(spec, detail);
         const request = { ...opts, context: session().context, namespace: spec.namespace };
-        const result = spec.kind === "wiretap" ? await driver.wiretap(request) : await driver.intercept(request);
+        const result = spec.kind === "wiretap" ? await driver.wiretap(request) : spec.kind === "replace" ? await driver.replace(request) : await driver.intercept(request);
         state = result.state;
         const key = `${result.intercept.namespace ?? spec.namespace}/${result.intercept.name}`;
         servicesOf.set(key, [serviceKey]);

@@ -50,6 +50,7 @@ function fakeApi(detail: Detail, filterAvailable: boolean) {
         global: { available: true, reason: null },
         "http-filtered": filterAvailable ? { available: true, reason: null } : { available: false, reason: "HTTP-filtered intercepts need telepresence 2.25 or newer; this client is 2.24.0." },
         wiretap: { available: true, reason: null },
+        replace: { available: true, reason: null },
       },
       health: healthVerdict(detail, spec.servicePort ?? null, spec.kind ?? "global", filterAvailable),
       connected: false,
@@ -79,7 +80,7 @@ describe("InterceptPanel", () => {
     expect(within(kinds).getAllByRole("radio")[0]).toHaveProperty("value", "http-filtered");
     expect((within(kinds).getByRole("radio", { name: /Only requests with a header/ }) as HTMLInputElement).checked).toBe(true);
     expect(kinds.textContent).toMatch(/would send the load balancer's health checks to your laptop/);
-    expect(radios.length).toBe(3);
+    expect(radios.length).toBe(4);
     // Local port defaults to the container port; the command follows the form.
     expect((screen.getByRole("textbox", { name: "Local port" }) as HTMLInputElement).value).toBe("8080");
     await vi.waitFor(() => expect(screen.getByLabelText("Equivalent telepresence command").textContent).toMatch(/--http-header x-dev=me$/));
@@ -97,6 +98,25 @@ describe("InterceptPanel", () => {
     await vi.waitFor(() => expect(screen.getByLabelText("Equivalent telepresence command").textContent).toMatch(/--port 3000:http/));
     fireEvent.click(await screen.findByRole("button", { name: /Start intercept/ }));
     await vi.waitFor(() => expect(starts.map((s) => s.localPort)).toEqual([3000]));
+  });
+
+  it("writes the environment to a file and mounts volumes only when asked, with an absolute path", async () => {
+    const detail = webDetail("2.27.1");
+    const { api, starts } = fakeApi(detail, true);
+    createInterceptActions(api);
+    render(<InterceptPanel detail={detail} onFix={() => undefined} />);
+    fireEvent.click(screen.getByText("Environment and volumes"));
+    fireEvent.click(screen.getByRole("checkbox", { name: "Write the pod's environment to a file" }));
+    const file = screen.getByRole("textbox", { name: "Environment file" }) as HTMLInputElement;
+    fireEvent.change(file, { target: { value: "web.env" } });
+    expect(file.getAttribute("aria-invalid")).toBe("true");
+    expect(screen.getByText("Give an absolute path.")).toBeTruthy();
+    fireEvent.change(file, { target: { value: "/tmp/web.env" } });
+    expect(screen.getByText(/mode 0600/)).toBeTruthy();
+    fireEvent.click(screen.getByRole("checkbox", { name: "Mount the pod's volumes" }));
+    fireEvent.click(screen.getByRole("radio", { name: /All traffic \(global\)/ }));
+    fireEvent.click(await screen.findByRole("button", { name: /Start intercept/ }));
+    await vi.waitFor(() => expect(starts).toEqual([expect.objectContaining({ kind: "global", envFile: "/tmp/web.env", mount: true })]));
   });
 
   it("without a header filter, offers the health strategy first (routed to the fix panel) and still lets the user go ahead", async () => {

@@ -10,18 +10,23 @@ import { interceptActions, useIntercepts } from "../intercepts-store.ts";
 import { setOpenPanel, useServices } from "../services-store.ts";
 import { RichText } from "./RichText.tsx";
 import { useSettings } from "../settings-store.ts";
+import "../intercept-options.css";
 
 const KIND_LABEL: Record<InterceptKindChoice, string> = {
   "http-filtered": "Only requests with a header",
   global: "All traffic (global)",
   wiretap: "A copy of the traffic (wiretap)",
+  replace: "Replace the container",
 };
 
 const KIND_NOTE: Record<InterceptKindChoice, string> = {
   "http-filtered": "Requests carrying your header come to your laptop; everyone else's, and the health checks, stay on the app.",
   global: "Every request to this port comes to your laptop.",
   wiretap: "Your laptop gets a read-only copy; the app keeps answering.",
+  replace: "The app container is swapped for Telepresence's agent: all its ports, and the health checks on them, come to your laptop.",
 };
+
+const ABSOLUTE_PATH = /^(\/|[A-Za-z]:[\\/])/;
 
 function defaultPort(detail: ServiceDetail): PortView | null {
   const ports = detail.view.ports;
@@ -124,6 +129,11 @@ export function InterceptPanel({ detail, preferKind, onFix }: InterceptPanelProp
   const [kind, setKind] = useState<InterceptKindChoice | null>(preferKind ?? null);
   const [headerName, setHeaderName] = useState("x-dev");
   const [headerValue, setHeaderValue] = useState("me");
+  // Options off unless asked (telepresence.md §2): the environment holds the pod's secrets, and a
+  // mount needs FUSE/sshfs here.
+  const [envOn, setEnvOn] = useState(false);
+  const [envFile, setEnvFile] = useState("");
+  const [mount, setMount] = useState(false);
   const [preview, setPreview] = useState<InterceptPreview | null>(null);
   const [previewError, setPreviewError] = useState<string | null>(null);
   const [copied, setCopied] = useState(false);
@@ -131,6 +141,7 @@ export function InterceptPanel({ detail, preferKind, onFix }: InterceptPanelProp
   const localNumber = Number(localPort);
   const localValid = Number.isInteger(localNumber) && localNumber >= 1 && localNumber <= 65535;
   const headerValid = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(headerName) && headerValue.length > 0;
+  const envValid = !envOn || ABSOLUTE_PATH.test(envFile);
   // Until the user picks, the core's verdict picks: filtered first when it keeps the checks on the app.
   const effectiveKind: InterceptKindChoice = kind ?? (preview?.health.offerFirst === "http-filtered" ? "http-filtered" : "global");
   const spec = useMemo(
@@ -143,11 +154,13 @@ export function InterceptPanel({ detail, preferKind, onFix }: InterceptPanelProp
             localPort: localNumber,
             kind: effectiveKind,
             ...(effectiveKind === "http-filtered" && headerValid ? { header: { name: headerName, value: headerValue } } : {}),
+            ...(envOn && envValid ? { envFile } : {}),
+            ...(mount ? { mount: true } : {}),
           }
         : null,
-    [detail.view.namespace, detail.view.name, port, localNumber, localValid, effectiveKind, headerName, headerValue, headerValid],
+    [detail.view.namespace, detail.view.name, port, localNumber, localValid, effectiveKind, headerName, headerValue, headerValid, envOn, envFile, envValid, mount],
   );
-  const specValid = spec !== null && (effectiveKind !== "http-filtered" || headerValid);
+  const specValid = spec !== null && (effectiveKind !== "http-filtered" || headerValid) && envValid;
   const phase = telepresence?.phase ?? "unknown";
   const specKey = JSON.stringify(spec);
 
@@ -175,7 +188,7 @@ export function InterceptPanel({ detail, preferKind, onFix }: InterceptPanelProp
   }, [specKey, phase, telepresence?.intercepts.length]); // eslint-disable-line react-hooks/exhaustive-deps
 
   const health = preview?.health ?? null;
-  const order: InterceptKindChoice[] = health?.offerFirst === "http-filtered" ? ["http-filtered", "global", "wiretap"] : ["global", "http-filtered", "wiretap"];
+  const order: InterceptKindChoice[] = health?.offerFirst === "http-filtered" ? ["http-filtered", "global", "wiretap", "replace"] : ["global", "http-filtered", "wiretap", "replace"];
   const progress: InterceptProgress[] = allProgress.filter((p) => p.service === detail.view.key || p.service === null);
   const busy = telepresence?.busy ?? null;
   const strategy = health?.strategies[0] ?? null;
@@ -263,6 +276,30 @@ export function InterceptPanel({ detail, preferKind, onFix }: InterceptPanelProp
           </label>
         </div>
       ) : null}
+
+      <details className="intercept-options">
+        <summary>Environment and volumes</summary>
+        <label className="intercept-check">
+          <input type="checkbox" checked={envOn} onChange={(e) => setEnvOn(e.target.checked)} />
+          <span>Write the pod's environment to a file</span>
+        </label>
+        {envOn ? (
+          <div className="intercept-field">
+            <label className="intercept-field">
+              <span>Environment file</span>
+              <input className="input mono" value={envFile} placeholder="/absolute/path/web.env" aria-invalid={!envValid} aria-describedby={`${id}-env-hint`} onChange={(e) => setEnvFile(e.target.value.trim())} />
+            </label>
+            <span id={`${id}-env-hint`} className={envValid ? "muted" : "field-error"}>
+              {envValid ? "Created readable by you only (mode 0600): it holds the pod's secrets." : "Give an absolute path."}
+            </span>
+          </div>
+        ) : null}
+        <label className="intercept-check">
+          <input type="checkbox" checked={mount} onChange={(e) => setMount(e.target.checked)} />
+          <span>Mount the pod's volumes</span>
+        </label>
+        <p className="muted">Off unless you need the pod's files: mounting needs FUSE (sshfs) on this machine, may ask for permissions, and slows the start.</p>
+      </details>
 
       {health && riskyNow && health.offerFirst === "health-strategy" ? (
         <div className="intercept-risk" role="alert">
