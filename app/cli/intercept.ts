@@ -97,6 +97,7 @@ async function openCore(io: CliIo, values: Connection, json: boolean): Promise<C
     autoConnect: false,
     watch: false,
     telepresencePollMs: 0,
+    wakeCheckMs: 0, // one command, then gone: nothing to re-check
     log: () => undefined,
   });
   core.subscribe((events: SwitchboardEvent[]) => {

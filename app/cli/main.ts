@@ -119,6 +119,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     watch: false,
     connectTimeoutMs: a.timeoutMs,
     telepresencePollMs: 0,
+    wakeCheckMs: 0, // one command, then gone: nothing to re-check
     compute: {
       ...(a.computeApi ? { apiUrl: a.computeApi } : {}),
       ...(a.computeToken ? { token: a.computeToken } : {}),

@@ -32,6 +32,7 @@ import { createIntercepts } from "./intercepts.ts";
 import { createStrategies, defaultDataDir, type StrategiesOptions } from "./strategies.ts";
 import { createSettingsStore } from "./settings.ts";
 import { createPlaygroundTools, type EmbeddedPlaygroundInfo } from "./playground-tools.ts";
+import { watchForWake } from "./wake.ts";
 
 export interface CoreOptions {
   host: AppInfo["host"];
@@ -53,6 +54,11 @@ export interface CoreOptions {
   telepresencePath?: string | null;
   /** Telepresence status poll interval (0: off). */
   telepresencePollMs?: number;
+  /**
+   * How often to look for a sleep or a network change (app/core/wake.ts), after which the watches
+   * reconnect and Telepresence's state is re-checked. Default 5 s; 0 turns it off (the CLI).
+   */
+  wakeCheckMs?: number;
   /** Stop Telepresence's daemons when the core closes (the embedded playground's program). */
   telepresenceStopOnClose?: boolean;
   /**
@@ -78,6 +84,8 @@ export interface CoreOptions {
 }
 
 export type Core = SwitchboardApi & {
+  /** The host learned that the machine woke up (Electron's powerMonitor "resume"): re-check now. */
+  systemResumed(): void;
   /** Stops watches and pending work; the core answers nothing afterwards. */
   close(): Promise<void>;
 };
@@ -273,7 +281,22 @@ export function createCore(options: CoreOptions): Core {
     }
   });
 
+  // After a sleep or a network change nothing the core holds can be trusted: watches may hang on dead
+  // connections and Telepresence may have lost its session. Reconnect (relist + watch) and re-check.
+  const recheckAfterWake = (why: string) => {
+    if (closed) return;
+    log(`re-checking after ${why}`);
+    if (connection.context) void connect(connection.context, connection.namespace, "reconnecting");
+    intercepts.sessionChanged();
+  };
+  const wakeCheckMs = options.wakeCheckMs ?? 5_000;
+  const stopWakeWatch = wakeCheckMs > 0 ? watchForWake({ intervalMs: wakeCheckMs, onWake: (reason, { elapsedMs }) => recheckAfterWake(reason === "slept" ? `a sleep (${Math.round(elapsedMs / 1000)} s)` : "a network change") }) : () => undefined;
+
   const core: Core = {
+    systemResumed() {
+      recheckAfterWake("the system resumed");
+    },
+
     async "app.info"() {
       return {
         name: packageInfo.name,
@@ -370,6 +393,7 @@ export function createCore(options: CoreOptions): Core {
       live?.close();
       live = null;
       stopWatching();
+      stopWakeWatch();
       await intercepts.close();
       await strategies.close();
       await settings.close();

@@ -1,6 +1,6 @@
 // Electron's main process against a mocked `electron` module (the binary cannot run everywhere):
 // the window's security settings, the IPC gate, and the navigation rules are checked as wired.
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -58,6 +58,7 @@ const electron = vi.hoisted(() => {
     },
     shell: { openExternal: vi.fn(async () => undefined) },
     dialog: { showMessageBox: vi.fn(async () => ({ response: 0 })) },
+    powerMonitor: { on: vi.fn() },
   };
 });
 vi.mock("electron", () => electron);
@@ -75,6 +76,7 @@ let startup: {
   protocolHandle: unknown[][];
   permission: unknown[][];
   menu: number;
+  power: unknown[][];
 };
 const appHandler = (name: string) => startup.appOn.find((c) => c[0] === name)?.[1] as Handler;
 
@@ -110,6 +112,7 @@ beforeAll(async () => {
     protocolHandle: [...electron.protocol.handle.mock.calls],
     permission: [...electron.session.defaultSession.setPermissionRequestHandler.mock.calls],
     menu: electron.Menu.setApplicationMenu.mock.calls.length,
+    power: [...electron.powerMonitor.on.mock.calls],
   };
 });
 afterAll(async () => {
@@ -198,6 +201,29 @@ describe("Electron main", () => {
     expect(scheme).toBe("app");
     expect((await serve(new Request("app://switchboard/%2e%2e/%2e%2e/package.json"))).status).toBe(404);
     expect((await serve(new Request("app://elsewhere/index.html"))).status).toBe(404);
+  });
+
+  it("when the OS resumes from sleep, re-checks what Telepresence holds instead of trusting it", async () => {
+    const resume = startup.power.find((c) => c[0] === "resume")?.[1] as Handler;
+    expect(resume).toBeTypeOf("function");
+    const statusCalls = () => (existsSync(log) ? readFileSync(log, "utf8").split("\n").filter((l) => l.startsWith("status")).length : 0);
+    const log = path.join(userData, "tp-calls.log");
+    const before = statusCalls();
+    resume();
+    await vi.waitFor(() => expect(statusCalls()).toBeGreaterThan(before), { timeout: 10_000 });
+  });
+
+  it("quitting with an active intercept: Cancel keeps the app running and leaves nothing", async () => {
+    const log = path.join(userData, "tp-calls.log");
+    const leaves = () => (existsSync(log) ? readFileSync(log, "utf8").split("\n").filter((l) => l.startsWith("leave")).length : 0);
+    electron.dialog.showMessageBox.mockResolvedValueOnce({ response: 2 });
+    const event = { preventDefault: vi.fn() };
+    appHandler("before-quit")(event);
+    expect(event.preventDefault).toHaveBeenCalled();
+    await vi.waitFor(() => expect(electron.dialog.showMessageBox).toHaveBeenCalled(), { timeout: 10_000 });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(electron.app.quit).not.toHaveBeenCalled();
+    expect(leaves()).toBe(0);
   });
 
   it("quitting with an active intercept asks first, leaves it when told to, then quits", async () => {

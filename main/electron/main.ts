@@ -12,6 +12,7 @@ import {
   ipcMain,
   Menu,
   nativeTheme,
+  powerMonitor,
   protocol,
   screen,
   session,
@@ -88,6 +89,8 @@ async function start() {
   }
   // The data dir (settings.json, the strategies' journal) is Electron's userData, beside window-state.json.
   core = createCore({ host: "electron", dataDir: app.getPath("userData"), ...embedded, telepresenceStopOnClose: Boolean(embedded?.telepresencePath) });
+  // The OS says it woke up: re-check at once (the core also notices a sleep by itself, a little later).
+  powerMonitor.on("resume", () => core?.systemResumed());
   const dispatch = createDispatcher(core);
   ipcMain.handle(INVOKE_CHANNEL, (event: IpcMainInvokeEvent, method: unknown, input: unknown) => {
     if (!isOurFrame(event)) {
