@@ -1,5 +1,5 @@
 // The core against real HTTP: loopback servers play API servers that answer, refuse or deny.
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -109,6 +109,8 @@ describe("createCore", () => {
     const a = await apiServer(200, namespaceList("default"));
     const b = await apiServer(200, namespaceList("default", "payments"));
     const file = kubeconfig("a", [{ name: "a", server: a }, { name: "b", server: b }]);
+    const bytesBefore = readFileSync(file);
+    const mtimeBefore = statSync(file).mtimeMs;
     const { core, until } = start(file);
     await until((c) => c.phase === "connected" && c.context === "a");
 
@@ -121,6 +123,9 @@ describe("createCore", () => {
     expect(await core["session.select"]({ context: "b", namespace: "payments" })).toMatchObject({ context: "b", namespace: "payments" });
     await until((c) => c.phase === "connected" && c.namespace === "payments");
     expect((await core["contexts.list"]({})).currentContext).toBe("a");
+    // The user's kubeconfig is never written: the same bytes, untouched.
+    expect(readFileSync(file).equals(bytesBefore)).toBe(true);
+    expect(statSync(file).mtimeMs).toBe(mtimeBefore);
   });
 
   it("refuses an unknown context with a structured error", async () => {
