@@ -166,29 +166,56 @@ describe("health strategies (app/strategies) on the real kube-apiserver", () => 
     };
   }
 
-  const cases: { name: string; req: Omit<PlanRequest, "namespace">; kinds: string[] }[] = [
+  /**
+   * Makes the app of a Deployment serve its health path on `port` too (the demo app's env HEALTH_PORT),
+   * as the dedicated-port strategy needs: declaring a containerPort does not make the app listen.
+   * Returns the undo.
+   */
+  async function serveHealthOn(deployment: string, port: number): Promise<() => Promise<void>> {
+    const rollout = async (...env: string[]) => {
+      const set = await k("set", "env", `deployment/${deployment}`, ...env);
+      expect(set.code, set.stderr).toBe(0);
+      const done = await k("rollout", "status", `deployment/${deployment}`, "--timeout=60s");
+      expect(done.code, done.stderr).toBe(0);
+    };
+    await rollout(`HEALTH_PORT=${port}`);
+    return () => rollout("HEALTH_PORT-");
+  }
+
+  const cases: { name: string; req: Omit<PlanRequest, "namespace">; kinds: string[]; healthPort?: number }[] = [
     { name: "web: sidecar", req: { strategy: "sidecar", service: "web", sidecar: { image: "switchboard/health-sidecar" } }, kinds: ["Deployment", "BackendConfig"] },
     { name: "web: pin-serving-port", req: { strategy: "pin-serving-port", service: "web" }, kinds: ["BackendConfig"] },
-    { name: "api: dedicated-port", req: { strategy: "dedicated-port", service: "api", dedicatedPort: { port: 8081 } }, kinds: ["Deployment", "BackendConfig", "Service"] },
+    { name: "api: dedicated-port", req: { strategy: "dedicated-port", service: "api", dedicatedPort: { port: 8081 } }, kinds: ["Deployment", "BackendConfig", "Service"], healthPort: 8081 },
     { name: "shop: sidecar (HealthCheckPolicy)", req: { strategy: "sidecar", service: "shop", sidecar: { image: "switchboard/health-sidecar" } }, kinds: ["Deployment", "HealthCheckPolicy"] },
   ];
   for (const c of cases) {
     it(`${c.name}: apply, verify healthy at the load balancer, roll back exactly`, async () => {
-      const plan = await planFor(c.req);
-      expect(plan.changes.map((x) => x.object.kind)).toEqual(c.kinds);
-      const keys = keysOf(plan);
-      const before = await stateOf(keys);
-      const r = runner();
-      const op = await r.apply(plan);
-      expect(op.state).toBe("applied");
-      expect(await stateOf(keys)).not.toEqual(before);
-      const v = await r.verify(plan, { endpointHealth: computeHealth(c.req.service), timeoutMs: 30_000, pollMs: 100 });
-      expect(v.healthy, v.message).toBe(true);
-      const rb = await r.rollback(op.id);
-      expect(rb.state).toBe("rolled-back");
-      expect(await stateOf(keys)).toEqual(before);
-      for (const x of plan.changes.filter((y) => y.action === "create")) expect(await r.objects.get(x.object)).toBeNull();
+      const undoHealth = c.healthPort ? await serveHealthOn(c.req.service, c.healthPort) : null;
+      try {
+        await applyVerifyRollback(c);
+      } finally {
+        await undoHealth?.();
+      }
     }, 120_000);
+  }
+
+  async function applyVerifyRollback(c: (typeof cases)[number]) {
+    const plan = await planFor(c.req);
+    expect(plan.changes.map((x) => x.object.kind)).toEqual(c.kinds);
+    const keys = keysOf(plan);
+    const before = await stateOf(keys);
+    const r = runner();
+    const op = await r.apply(plan);
+    expect(op.state).toBe("applied");
+    expect(await stateOf(keys)).not.toEqual(before);
+    // No pod-proxy probe of the check's target: this kube-apiserver would dial the playground's pod
+    // IPs (10.8.x.y), which exist only inside the playground process.
+    const v = await r.verify(plan, { endpointHealth: computeHealth(c.req.service), timeoutMs: 30_000, pollMs: 100, probe: undefined });
+    expect(v.healthy, v.message).toBe(true);
+    const rb = await r.rollback(op.id);
+    expect(rb.state).toBe("rolled-back");
+    expect(await stateOf(keys)).toEqual(before);
+    for (const x of plan.changes.filter((y) => y.action === "create")) expect(await r.objects.get(x.object)).toBeNull();
   }
 
   it("a concurrent edit (kubectl annotate) trips the JSON-patch test guard: the real 422 becomes `conflict`, nothing changed", async () => {

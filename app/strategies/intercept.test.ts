@@ -57,6 +57,11 @@ describe("intercepted web through the front door", () => {
   beforeAll(async () => {
     const mod = (await import(index)) as { startPlayground(o: { speed: number }): Promise<Pg> };
     pg = await mod.startPlayground({ speed: SPEED });
+    // web's app serves its health path on 8081 too (env HEALTH_PORT), as the dedicated-port strategy
+    // needs of a user's app: declaring the port does not make the app listen there.
+    const kubectl = (...args: string[]) => exec("kubectl", ["--kubeconfig", pg.kubeconfigPath, "-n", "demo", ...args]);
+    expect(await kubectl("set", "env", "deployment/web", "HEALTH_PORT=8081")).toMatchObject({ code: 0 });
+    expect(await kubectl("rollout", "status", "deployment/web", "--timeout=60s")).toMatchObject({ code: 0 });
     stateDir = mkdtempSync(join(tmpdir(), "sb-tp-state-"));
     journalDir = mkdtempSync(join(tmpdir(), "sb-journal-"));
     // The developer's process: its pages answer, but not the app's health path.
@@ -81,7 +86,9 @@ describe("intercepted web through the front door", () => {
 
   const strategies: Omit<PlanRequest, "namespace" | "service">[] = [
     { strategy: "pin-serving-port" },
-    { strategy: "sidecar", sidecar: { image: "switchboard/health-sidecar" } },
+    // Not the sidecar's default 8081: the app listens there (HEALTH_PORT) and two processes of one pod
+    // cannot bind the same port.
+    { strategy: "sidecar", sidecar: { image: "switchboard/health-sidecar", port: 8082 } },
     { strategy: "dedicated-port", dedicatedPort: { port: 8081 } },
   ];
 

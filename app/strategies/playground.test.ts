@@ -150,45 +150,108 @@ describe("strategies against the playground", () => {
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
 
-  const cases: { name: string; req: Omit<PlanRequest, "namespace">; kinds: string[] }[] = [
+  /**
+   * Makes a Deployment's app really serve its health path on `port` (env HEALTH_PORT of the demo app),
+   * as a user's app must before the dedicated-port strategy can work, and waits for the rollout.
+   * Returns the undo (env back as it was, rolled out).
+   */
+  async function serveHealthOn(deployment: string, port: number): Promise<() => Promise<void>> {
+    const dep = (await runner().objects.get({ kind: "Deployment", apiVersion: "apps/v1", namespace: "demo", name: deployment })) as unknown as { spec: { template: { spec: { containers: { env?: unknown[] }[] } } } };
+    const env = dep.spec.template.spec.containers[0]!.env;
+    const path = "/spec/template/spec/containers/0/env";
+    const entry = { name: "HEALTH_PORT", value: String(port) };
+    const rollout = async (ops: object[]) => {
+      await kubectl("patch", "deployment", deployment, "--type=json", "-p", JSON.stringify(ops));
+      await kubectl("rollout", "status", `deployment/${deployment}`, "--timeout=60s");
+    };
+    await rollout(env ? [{ op: "add", path: `${path}/-`, value: entry }] : [{ op: "add", path, value: [entry] }]);
+    return () => rollout(env ? [{ op: "remove", path: `${path}/${env.length}` }] : [{ op: "remove", path }]);
+  }
+
+  // The dedicated-port cases first make the app serve health on 8081: declaring the port alone does
+  // not (see the test after these).
+  const cases: { name: string; req: Omit<PlanRequest, "namespace">; kinds: string[]; healthPort?: number }[] = [
     { name: "web: sidecar", req: { strategy: "sidecar", service: "web", sidecar: { image: "switchboard/health-sidecar" } }, kinds: ["Deployment", "BackendConfig"] },
     { name: "web: pin-serving-port", req: { strategy: "pin-serving-port", service: "web" }, kinds: ["BackendConfig"] },
-    { name: "web: dedicated-port", req: { strategy: "dedicated-port", service: "web", dedicatedPort: { port: 8081 } }, kinds: ["Deployment", "BackendConfig"] },
+    { name: "web: dedicated-port", req: { strategy: "dedicated-port", service: "web", dedicatedPort: { port: 8081 } }, kinds: ["Deployment", "BackendConfig"], healthPort: 8081 },
     { name: "api: sidecar", req: { strategy: "sidecar", service: "api", sidecar: { image: "switchboard/health-sidecar" } }, kinds: ["Deployment", "BackendConfig", "Service"] },
-    { name: "api: dedicated-port", req: { strategy: "dedicated-port", service: "api", dedicatedPort: { port: 8081 } }, kinds: ["Deployment", "BackendConfig", "Service"] },
+    { name: "api: dedicated-port", req: { strategy: "dedicated-port", service: "api", dedicatedPort: { port: 8081 } }, kinds: ["Deployment", "BackendConfig", "Service"], healthPort: 8081 },
     { name: "shop: sidecar (HealthCheckPolicy)", req: { strategy: "sidecar", service: "shop", sidecar: { image: "switchboard/health-sidecar" } }, kinds: ["Deployment", "HealthCheckPolicy"] },
-    { name: "shop: dedicated-port (HealthCheckPolicy)", req: { strategy: "dedicated-port", service: "shop", dedicatedPort: { port: 8081 } }, kinds: ["Deployment", "HealthCheckPolicy"] },
+    { name: "shop: dedicated-port (HealthCheckPolicy)", req: { strategy: "dedicated-port", service: "shop", dedicatedPort: { port: 8081 } }, kinds: ["Deployment", "HealthCheckPolicy"], healthPort: 8081 },
   ];
 
   for (const c of cases) {
     it(`${c.name}: apply, verify healthy at the load balancer, roll back exactly`, async () => {
-      const plan = await planFor(c.req);
-      expect(plan.changes.map((x) => x.object.kind)).toEqual(c.kinds);
-      const keys = keysOf(plan);
-      const before = await stateOf(keys);
-      const r = runner();
-      const events: ProgressEvent[] = [];
-      const op = await r.apply(plan, { onProgress: (e) => events.push(e) });
-      expect(op.state).toBe("applied");
-      expect(events.filter((e) => e.step === "patch" || e.step === "create").map((e) => e.object?.kind)).toEqual(c.kinds);
-      if (c.kinds[0] === "Deployment") expect(events.some((e) => e.step === "rollout" && e.message.includes("done"))).toBe(true);
-
-      // The health check now goes where the plan said, and the load balancer sees every pod healthy.
-      const after = await stateOf(keys);
-      expect(after).not.toEqual(before);
-      const v = await r.verify(plan, { endpointHealth: computeHealth(c.req.service), timeoutMs: 20_000, pollMs: 100, onProgress: (e) => events.push(e) });
-      expect(v.message).toContain("HEALTHY");
-      expect(v.healthy).toBe(true);
-      expect(events.some((e) => e.step === "endpoint" && /HEALTHY/.test(e.message))).toBe(true);
-
-      const rb = await r.rollback(op.id);
-      expect(rb.state).toBe("rolled-back");
-      expect(await stateOf(keys)).toEqual(before);
-      // Created objects are gone.
-      for (const x of plan.changes.filter((y) => y.action === "create")) expect(await r.objects.get(x.object)).toBeNull();
-      expect(r.pendingOperations()).toEqual([]);
+      const undoHealth = c.healthPort ? await serveHealthOn(c.req.service, c.healthPort) : null;
+      try {
+        await applyVerifyRollback(c);
+      } finally {
+        await undoHealth?.();
+      }
     });
   }
+
+  async function applyVerifyRollback(c: (typeof cases)[number]) {
+    const plan = await planFor(c.req);
+    expect(plan.changes.map((x) => x.object.kind)).toEqual(c.kinds);
+    if (c.healthPort) {
+      // The app serves health there now: the preflight says so before anything changes.
+      const pf = await preflight(plan, { objects: runner().objects });
+      expect(pf.warnings.find((w) => w.id === "dedicated-port-verified")?.message).toContain(`answer 200 on port ${c.healthPort}`);
+    }
+    const keys = keysOf(plan);
+    const before = await stateOf(keys);
+    const r = runner();
+    const events: ProgressEvent[] = [];
+    const op = await r.apply(plan, { onProgress: (e) => events.push(e) });
+    expect(op.state).toBe("applied");
+    expect(events.filter((e) => e.step === "patch" || e.step === "create").map((e) => e.object?.kind)).toEqual(c.kinds);
+    if (c.kinds[0] === "Deployment") expect(events.some((e) => e.step === "rollout" && e.message.includes("done"))).toBe(true);
+
+    // The health check now goes where the plan said, and the load balancer sees every pod healthy.
+    const after = await stateOf(keys);
+    expect(after).not.toEqual(before);
+    const v = await r.verify(plan, { endpointHealth: computeHealth(c.req.service), timeoutMs: 20_000, pollMs: 100, onProgress: (e) => events.push(e) });
+    expect(v.message).toContain("HEALTHY");
+    expect(v.healthy).toBe(true);
+    expect(events.some((e) => e.step === "endpoint" && /HEALTHY/.test(e.message))).toBe(true);
+
+    const rb = await r.rollback(op.id);
+    expect(rb.state).toBe("rolled-back");
+    expect(await stateOf(keys)).toEqual(before);
+    // Created objects are gone.
+    for (const x of plan.changes.filter((y) => y.action === "create")) expect(await r.objects.get(x.object)).toBeNull();
+    expect(r.pendingOperations()).toEqual([]);
+  }
+
+  it("web: dedicated-port where the app does NOT serve health: preflight says nothing answers; after apply, verify never sees it healthy", async () => {
+    const plan = await planFor({ strategy: "dedicated-port", service: "web", dedicatedPort: { port: 8081 } });
+    const pf = await preflight(plan, { objects: runner().objects });
+    expect(pf.warnings.find((w) => w.id === "dedicated-port-fails")?.message).toContain("nothing answers on 8081");
+    const keys = keysOf(plan);
+    const before = await stateOf(keys);
+    const r = runner();
+    // Applied anyway (a user who ignores the warning): the rollout itself succeeds — pods are Ready,
+    // the readiness probe is on the serving port — and only the load balancer's check fails.
+    const op = await r.apply(plan);
+    try {
+      expect(op.state).toBe("applied");
+      const events: ProgressEvent[] = [];
+      const v = await r.verify(plan, { endpointHealth: computeHealth("web"), timeoutMs: 4000, pollMs: 100, onProgress: (e) => events.push(e) });
+      expect(v).toMatchObject({ healthy: false, timedOut: true, signal: "compute-api" });
+      expect(v.pods.length).toBeGreaterThan(0);
+      expect(v.pods.every((p) => p.ready && p.endpoints.length > 0 && p.endpoints.every((e) => e.healthState === "UNHEALTHY"))).toBe(true);
+      // Says why, per pod: the load balancer's verdict and the check's target not answering.
+      expect(v.message).toMatch(/^Not healthy after 4 s: web-\S+ \(endpoint 10\.8\.\d+\.\d+:8080 UNHEALTHY; nothing answers on 8081 \(error trying to reach service/);
+      expect(v.pods.every((p) => p.target?.outcome === "nothing")).toBe(true);
+      expect(events.some((e) => e.step === "done")).toBe(false);
+      expect(events.some((e) => e.step === "endpoint" && /UNHEALTHY/.test(e.message))).toBe(true);
+      expect(events.some((e) => e.step === "health-target" && /nothing answers on 8081/.test(e.message))).toBe(true);
+    } finally {
+      await r.rollback(op.id);
+    }
+    expect(await stateOf(keys)).toEqual(before);
+  });
 
   it("refuses pin-serving-port for api (numeric targetPort) and finds shop's already pinned", async () => {
     const snap = await snapshot();

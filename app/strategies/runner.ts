@@ -13,6 +13,7 @@ import { Journal } from "./journal.ts";
 import { clientNodeObjects, describeObject } from "./kube.ts";
 import type { ObjectApi } from "./kube.ts";
 import { planStrategy } from "./plan.ts";
+import { podProxyProbe } from "./preflight.ts";
 import type { PlanOptions } from "./plan.ts";
 import { expectedAfter, judgeStep, sameUserState, undoPatch, userDifferences } from "./restore.ts";
 import type { ClusterSnapshot } from "../gke/snapshot.ts";
@@ -277,7 +278,8 @@ export class StrategyRunner {
 
   /** Follows the rollout and the health of what the plan changed (see verify.ts). */
   verify(plan: Plan, options: Omit<VerifyOptions, "objects"> = {}): Promise<VerifyResult> {
-    return verifyPlan(plan, { ...options, objects: this.objects });
+    // The check's new target is probed through the API server's pod proxy unless told otherwise.
+    return verifyPlan(plan, { ...options, probe: "probe" in options ? options.probe : podProxyProbe(this.objects), objects: this.objects });
   }
 
   /** Undo applied (and in-flight) steps newest first; stops at the first that cannot be undone. */

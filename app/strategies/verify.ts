@@ -1,10 +1,12 @@
 // Verifying a plan took effect: the Deployment's rollout (observedGeneration, updated/available
-// replicas), then the pods — Ready, the NEG readiness gate (gke-neg.md §1, §5) — and, when a Compute
-// API fetcher is given, each endpoint's live load-balancer health (gke-neg.md §8), with progress events.
+// replicas), then the pods — Ready, the NEG readiness gate (gke-neg.md §1, §5), the check's new target
+// answering on each pod — and, when a Compute API fetcher is given, each endpoint's live load-balancer
+// health (gke-neg.md §8), with progress events.
 import { SwitchboardError } from "../contract/errors.ts";
 import type { NegEndpointHealth } from "../gke/snapshot.ts";
 import type { ObjectApi } from "./kube.ts";
 import { describeObject } from "./kube.ts";
+import type { PodProbe, ProbeOutcome } from "./preflight.ts";
 import type { KubeObject, ObjectKey, Plan, ProgressCallback } from "./types.ts";
 
 export const NEG_READY_CONDITION = "cloud.google.com/load-balancer-neg-ready";
@@ -65,12 +67,17 @@ export interface PodHealth {
   /** The pod carries the plan's health port (new template). */
   hasHealthPort: boolean;
   endpoints: { ipAddress: string; port: number; healthState: string | null }[];
+  /** What a GET of the check's target (port, path) on this pod found; null: not probed. */
+  target: ProbeOutcome | null;
 }
 
 export interface VerifyResult {
   healthy: boolean;
   timedOut: boolean;
-  /** The strongest signal the verdict rests on (gke-neg.md §1). */
+  /**
+   * The strongest signal the verdict rests on (gke-neg.md §1): the Compute API's per-endpoint health;
+   * else the NEG readiness gate where the pods carry one; else only pod Ready.
+   */
   signal: "compute-api" | "readiness-gate" | "pod-ready";
   pods: PodHealth[];
   message: string;
@@ -84,6 +91,14 @@ export interface VerifyOptions {
   operation?: string;
   /** Per-endpoint health from the Compute API (app/cloud); without it the readiness gate is the best signal. */
   endpointHealth?: () => Promise<NegEndpointHealth[]>;
+  /**
+   * GETs the health check's new target (plan.target port and path) on each pod, as the load
+   * balancer's check will (USE_FIXED_PORT → podIP:port, gke-neg.md §3). Needed because the Compute
+   * API's state lags a change: right after the check moves, endpoints are still HEALTHY from the old
+   * target until unhealthyThreshold checks failed. A target that does not answer 200 is not healthy,
+   * whatever the load balancer still says. "cannot-check" answers are no evidence either way.
+   */
+  probe?: PodProbe | undefined;
   signal?: AbortSignal;
 }
 
@@ -93,9 +108,22 @@ function selectorOf(d: KubeObject): string {
 }
 
 interface PodShape {
-  metadata: { name?: string; deletionTimestamp?: string };
+  metadata: { name?: string; namespace?: string; deletionTimestamp?: string };
   spec?: { containers?: { name: string; ports?: { containerPort: number }[] }[]; readinessGates?: { conditionType: string }[] };
   status?: { podIP?: string; conditions?: { type: string; status?: string }[] };
+}
+
+/** Why one pod is not healthy yet, in words (empty when it is). */
+function whyNot(p: PodHealth, lb: boolean): string[] {
+  const out: string[] = [];
+  if (!p.ready) out.push("not Ready");
+  if (p.readinessGate === "waiting") out.push("NEG readiness gate waiting");
+  if (lb) {
+    if (p.endpoints.length === 0) out.push("not in the NEG's health results yet");
+    for (const e of p.endpoints) if (e.healthState !== "HEALTHY") out.push(`endpoint ${e.ipAddress}:${e.port} ${e.healthState ?? "not health-checked"}`);
+  }
+  if (p.target && p.target.outcome !== "cannot-check" && !(p.target.outcome === "answered" && p.target.status === 200)) out.push(p.target.detail);
+  return out;
 }
 
 export async function verifyPlan(plan: Plan, o: VerifyOptions): Promise<VerifyResult> {
@@ -105,42 +133,61 @@ export async function verifyPlan(plan: Plan, o: VerifyOptions): Promise<VerifyRe
   const emit = o.onProgress ?? (() => undefined);
   const operation = o.operation ?? "";
   const wl = plan.target.workload;
-  const signal: VerifyResult["signal"] = o.endpointHealth ? "compute-api" : "readiness-gate";
+  // Before any pod is seen, claim no more than the weakest signal.
+  const early: VerifyResult["signal"] = o.endpointHealth ? "compute-api" : "pod-ready";
   if (!wl) {
-    return { healthy: false, timedOut: false, signal, pods: [], message: "No Deployment is known for this Service, so there are no pods to follow." };
+    return { healthy: false, timedOut: false, signal: early, pods: [], message: "No Deployment is known for this Service, so there are no pods to follow." };
   }
   const depKey: ObjectKey = { kind: "Deployment", apiVersion: "apps/v1", namespace: wl.namespace, name: wl.name };
   try {
     await waitForRollout(o.objects, depKey, { timeoutMs, pollMs, onProgress: emit, operation, ...(o.signal ? { signal: o.signal } : {}) });
   } catch (err) {
-    if (err instanceof SwitchboardError && err.code === "timeout") return { healthy: false, timedOut: true, signal, pods: [], message: err.message };
+    if (err instanceof SwitchboardError && err.code === "timeout") return { healthy: false, timedOut: true, signal: early, pods: [], message: err.message };
     throw err;
   }
   const dep = await o.objects.get(depKey);
   const selector = dep ? selectorOf(dep) : "";
   const seen = new Map<string, string>();
+  /** Target probes: a pod that answered 200 keeps that verdict (by pod name); others are asked again. */
+  const targets = new Map<string, { outcome: ProbeOutcome; at: number }>();
+  const reprobeMs = Math.max(pollMs, 1000);
+  const { port, path } = plan.target;
   let pods: PodHealth[];
   for (;;) {
     if (o.signal?.aborted) throw new SwitchboardError("cancelled", "Verification was cancelled.");
     const raw = (await o.objects.listPods(wl.namespace, selector)) as unknown as PodShape[];
     const health = o.endpointHealth ? await o.endpointHealth() : null;
-    pods = raw
-      .filter((p) => !p.metadata.deletionTimestamp)
-      .map((p) => {
+    const live = raw.filter((p) => !p.metadata.deletionTimestamp);
+    pods = await Promise.all(
+      live.map(async (p) => {
+        const name = p.metadata.name ?? "";
         const gate = (p.spec?.readinessGates ?? []).some((g) => g.conditionType === NEG_READY_CONDITION);
         const gateStatus = p.status?.conditions?.find((c) => c.type === NEG_READY_CONDITION)?.status;
         const ip = p.status?.podIP ?? null;
         const endpoints = health && ip ? health.flatMap((h) => h.items.filter((i) => i.ipAddress === ip).map((i) => ({ ipAddress: i.ipAddress, port: i.port, healthState: i.healthState }))) : [];
+        const hasHealthPort = (p.spec?.containers ?? []).some((c) => c.name === plan.target.container && (c.ports ?? []).some((q) => q.containerPort === port));
+        let target: ProbeOutcome | null = null;
+        if (o.probe && ip && hasHealthPort) {
+          const known = targets.get(name);
+          const settled = known && known.outcome.outcome === "answered" && known.outcome.status === 200;
+          if (known && (settled || Date.now() - known.at < reprobeMs)) target = known.outcome;
+          else {
+            target = await o.probe.get({ namespace: wl.namespace, name, podIP: ip }, port, path, Math.min(5000, Math.max(1000, deadline - Date.now())));
+            targets.set(name, { outcome: target, at: Date.now() });
+          }
+        }
         return {
-          pod: p.metadata.name ?? "",
+          pod: name,
           podIP: ip,
           ready: (p.status?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True"),
           // gke-neg.md §1: an empty status means waiting, not ready.
           readinessGate: !gate ? "absent" : gateStatus === "True" ? "True" : "waiting",
-          hasHealthPort: (p.spec?.containers ?? []).some((c) => c.name === plan.target.container && (c.ports ?? []).some((q) => q.containerPort === plan.target.port)),
+          hasHealthPort,
           endpoints,
+          target,
         } satisfies PodHealth;
-      });
+      }),
+    );
     for (const p of pods) {
       for (const e of p.endpoints) {
         const k = `${e.ipAddress}:${e.port}`;
@@ -154,25 +201,34 @@ export async function verifyPlan(plan: Plan, o: VerifyOptions): Promise<VerifyRe
         seen.set(gk, p.readinessGate);
         emit({ operation, step: "readiness-gate", message: `pod ${p.pod} readiness gate ${p.readinessGate}` });
       }
+      const tk = `target:${p.pod}`;
+      if (p.target && seen.get(tk) !== p.target.detail) {
+        seen.set(tk, p.target.detail);
+        emit({ operation, step: "health-target", message: `pod ${p.pod} ${p.target.detail}` });
+      }
     }
     const current = pods.filter((p) => p.hasHealthPort);
-    const podsOk = current.length > 0 && current.every((p) => p.ready && p.readinessGate !== "waiting");
-    const lbOk = !health || current.every((p) => p.endpoints.length > 0 && p.endpoints.every((e) => e.healthState === "HEALTHY"));
-    if (podsOk && lbOk) {
+    const gated = current.some((p) => p.readinessGate !== "absent");
+    const signal: VerifyResult["signal"] = health ? "compute-api" : gated ? "readiness-gate" : "pod-ready";
+    const bad = current.filter((p) => whyNot(p, health !== null).length > 0);
+    if (current.length > 0 && bad.length === 0) {
+      const probed = current.filter((p) => p.target?.outcome === "answered");
+      const targetNote = o.probe && probed.length === current.length ? `, and each answers 200 on port ${port} at ${path} (the check's target, ${o.probe.via})` : "";
       const message = health
-        ? `All ${current.length} pods are HEALTHY at the load balancer (Compute API).`
-        : `All ${current.length} pods are Ready${current.some((p) => p.readinessGate === "True") ? " and passed the NEG readiness gate" : ""}. The gate is one-way (gke-neg.md §1): live load-balancer health needs the Compute API.`;
+        ? `All ${current.length} pods are HEALTHY at the load balancer (Compute API)${targetNote}.`
+        : gated
+          ? `All ${current.length} pods are Ready and passed the NEG readiness gate${targetNote}. The gate is one-way (gke-neg.md §1): live load-balancer health needs the Compute API.`
+          : `All ${current.length} pods are Ready${targetNote}. They carry no NEG readiness gate (gke-neg.md §5), so Ready says nothing about the load balancer: live load-balancer health needs the Compute API.`;
       emit({ operation, step: "done", message });
       return { healthy: true, timedOut: false, signal, pods, message };
     }
     if (Date.now() > deadline) {
-      const bad = current.filter((p) => !p.ready || p.readinessGate === "waiting" || (health && !p.endpoints.every((e) => e.healthState === "HEALTHY")));
       return {
         healthy: false,
         timedOut: true,
         signal,
         pods,
-        message: current.length === 0 ? "No pod carries the new health port yet." : `Not healthy after ${Math.round(timeoutMs / 1000)} s: ${bad.map((p) => p.pod).join(", ")}.`,
+        message: current.length === 0 ? "No pod carries the new health port yet." : `Not healthy after ${Math.round(timeoutMs / 1000)} s: ${bad.map((p) => `${p.pod} (${whyNot(p, health !== null).join("; ")})`).join(", ")}.`,
       };
     }
     await sleep(pollMs);

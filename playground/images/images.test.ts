@@ -56,6 +56,18 @@ describe("images", () => {
     expect((await get(ports.get(8080)!, "/")).status).toBe(200);
   });
 
+  it("demo-app listens on PORT (default 8080) and HEALTH_PORT only, not on every declared containerPort", async () => {
+    // A declared port nothing in the process serves (the dedicated-port strategy's trap).
+    const declared = await run({ name: "app", image: "switchboard/demo-app:1.4.0", ports: [{ name: "http", containerPort: 8080 }, { name: "health", containerPort: 8081 }] });
+    expect([...declared.ports.keys()]).toEqual([8080]);
+    const moved = await run({ name: "app", image: "switchboard/demo-app:1.4.0", ports: [{ name: "http", containerPort: 8080 }] }, { PORT: "9000", HEALTH_PORT: "9000" });
+    expect([...moved.ports.keys()]).toEqual([9000]);
+    expect((await get(moved.ports.get(9000)!, "/healthz")).status).toBe(200);
+    expect((await get(moved.ports.get(9000)!, "/x")).body).toBe("hello from web-abc-x2kq9 (app)\n");
+    const undeclared = await run({ name: "app", image: "switchboard/demo-app:1.4.0" }, { HEALTH_PORT: "8081" });
+    expect([...undeclared.ports.keys()].sort()).toEqual([8080, 8081]);
+  });
+
   it("health-sidecar answers only its path; unknown images answer 200 on declared ports", async () => {
     const side = await run({ name: "health", image: "switchboard/health-sidecar:1.0.0", ports: [{ containerPort: 8081 }] }, { HEALTH_PATH: "/hc" });
     expect((await get(side.ports.get(8081)!, "/hc")).status).toBe(200);

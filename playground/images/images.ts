@@ -44,22 +44,22 @@ function http(handle: (req: IncomingMessage, res: ServerResponse) => void): Port
 /**
  * switchboard/demo-app: `/` (any path) answers `hello from <pod> (<container>)`; the health path
  * (env HEALTH_PATH, default /healthz) answers 200, or 503 while the pod's health switch is off.
- * Listens on its declared containerPorts (PORT, default 8080, when none is declared) and, with
- * HEALTH_PORT, on a dedicated health port that answers only the health path (strategy 2).
+ * Listens on env PORT (default 8080) and, with env HEALTH_PORT, on a dedicated health port that
+ * answers only the health path (strategy 2). Like a real process it does not read its pod spec:
+ * declaring a containerPort does not make it listen there (telepresence.md §5 row 6 needs the app
+ * itself to serve health on that port).
  */
 export const demoApp: ImageFactory = (ctx) => {
   const healthPath = ctx.env.HEALTH_PATH || "/healthz";
+  const port = envPort(ctx, "PORT") ?? 8080;
   const healthPort = envPort(ctx, "HEALTH_PORT");
   const ports = new Map<number, PortHandler>();
-  const serving = declaredPorts(ctx).filter((p) => p !== healthPort);
-  if (serving.length === 0 && healthPort === undefined) serving.push(envPort(ctx, "PORT") ?? 8080);
-  for (const port of serving) {
-    ports.set(port, http((req, res) => {
-      if (pathOf(req) === healthPath) answerHealth(res, ctx);
-      else text(res, 200, `hello from ${ctx.podName} (${ctx.container.name})\n`, ctx);
-    }));
-  }
-  if (healthPort !== undefined) {
+  ports.set(port, http((req, res) => {
+    if (pathOf(req) === healthPath) answerHealth(res, ctx);
+    else text(res, 200, `hello from ${ctx.podName} (${ctx.container.name})\n`, ctx);
+  }));
+  // HEALTH_PORT = PORT: one listener serves both (the serving one already answers the health path).
+  if (healthPort !== undefined && healthPort !== port) {
     ports.set(healthPort, http((req, res) => {
       if (pathOf(req) === healthPath) answerHealth(res, ctx);
       else text(res, 404, "not found: this port serves only the health path\n", ctx);
