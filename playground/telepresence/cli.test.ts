@@ -1,10 +1,13 @@
 // The program's JSON and error texts (telepresence.md §1–3) in both key-name generations: 2.20-style
 // and 2.27-style (plus 2.28's `--format`), run for real against a playground.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse as parseYaml, stringify as toYaml } from "yaml";
 import { freePort, startHarness, type Harness } from "./harness.ts";
+import { TELEPRESENCE_BIN } from "./index.ts";
 
 let h: Harness;
 const dirs: Record<string, string> = {};
@@ -219,5 +222,52 @@ describe("2.28: --format", () => {
     const dep = await run("2.28.0", ["status", "--output", "json"]);
     expect(dep.stderr).toBe("Flag --output has been deprecated, use --format instead\n");
     expect(json(dep)).toHaveProperty("user_daemon");
+  });
+});
+
+// Issue 4: the program finds the playground from the kubeconfig and context it is given, like the
+// real one — here with `--kubeconfig F --context C` and NO $KUBECONFIG (and a HOME without
+// ~/.kube/config), so nothing but the flags can lead it to the cluster.
+describe("--kubeconfig and --context, without $KUBECONFIG", () => {
+  let dir: string;
+  let kubeconfig: string;
+  const bare = (version: string, args: string[]) => new Promise<{ stdout: string; stderr: string; code: number }>((resolve) => {
+    // PLAYGROUND_NODE: with HOME moved, bin/telepresence would not find the cached Node 24; use the tests' own.
+    const env: NodeJS.ProcessEnv = { ...process.env, HOME: dir, PLAYGROUND_NODE: process.execPath, PLAYGROUND_TELEPRESENCE_VERSION: version, PLAYGROUND_TELEPRESENCE_STATE_DIR: join(dir, `state-${version}`) };
+    delete env.KUBECONFIG;
+    execFile(TELEPRESENCE_BIN, args, { env, timeout: 60_000 }, (err, stdout, stderr) => {
+      resolve({ stdout, stderr, code: err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : 1) : 0 });
+    });
+  });
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "tp-flags-"));
+    // The playground's kubeconfig plus a second context that is CURRENT and points nowhere: only
+    // `--context playground` reaches the playground.
+    const doc = parseYaml(readFileSync(h.pg.kubeconfigPath, "utf8")) as { clusters: unknown[]; users: unknown[]; contexts: unknown[]; "current-context": string };
+    doc.clusters.push({ name: "elsewhere", cluster: { server: "https://127.0.0.1:9" } });
+    doc.users.push({ name: "elsewhere", user: { token: "nope" } });
+    doc.contexts.push({ name: "elsewhere", context: { cluster: "elsewhere", user: "elsewhere", namespace: "default" } });
+    doc["current-context"] = "elsewhere";
+    kubeconfig = join(dir, "two-contexts.yaml");
+    writeFileSync(kubeconfig, toYaml(doc), { mode: 0o600 });
+  });
+  afterAll(async () => {
+    await bare(NEW, ["quit", "-s"]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("connect --kubeconfig F --context playground connects to the playground; status and list follow", async () => {
+    expect(await bare(NEW, ["connect", "--kubeconfig", kubeconfig, "--context", "playground", "--output", "json"])).toEqual({ stdout: "", stderr: "", code: 0 });
+    const s = json(await bare(NEW, ["status", "--output", "json"]));
+    expect(s.user_daemon).toMatchObject({ status: "Connected", kubernetes_context: "playground", kubernetes_server: h.pg.server, namespace: "demo" });
+    const list = json(await bare(NEW, ["list", "--output", "json"]));
+    expect((list.stdout as Array<{ name: string }>).map((w) => w.name)).toEqual(expect.arrayContaining(["api", "billing", "web"]));
+  });
+
+  it.each([NEW, OLD])("%s: an unknown --context is client-go's \"context was not found\" error (telepresence.md §2), in JSON and in text", async (v) => {
+    const err = "invalid configuration: context was not found for specified context: nope";
+    expect(await bare(v, ["connect", "--kubeconfig", kubeconfig, "--context", "nope", "--output", "json"])).toEqual({ stdout: `${JSON.stringify({ cmd: "connect", err })}\n`, stderr: "", code: 1 });
+    expect(await bare(v, ["connect", "--kubeconfig", kubeconfig, "--context", "nope"])).toEqual({ stdout: "", stderr: `telepresence connect: error: ${err}\n`, code: 1 });
   });
 });

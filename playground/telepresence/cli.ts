@@ -5,7 +5,7 @@ import { spawn } from "node:child_process";
 import { mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { kubeconfigPaths, parseKubeconfigs, readKubeconfigTexts, resolveContext, stateDirFor } from "./kubeconfig.ts";
+import { kubeconfigPaths, missingContextError, parseKubeconfigs, readKubeconfigTexts, resolveContext, stateDirFor } from "./kubeconfig.ts";
 import { OUTPUT_MODES, render, type CommandResult, type OutputMode } from "./output.ts";
 import { callDaemon, type ConnectArgs, type ConnectionModel, type InterceptModel, type Request, type StatusModel, type WorkloadModel } from "./protocol.ts";
 import { connectText, interceptInfo, interceptText, listText, statusObject, statusText, versionObject, versionText, workloadObject } from "./views.ts";
@@ -256,6 +256,9 @@ function connectArgs(p: Parsed, env: NodeJS.ProcessEnv, stdin: () => string): Co
   const texts = kc === "-" ? [stdin()] : readKubeconfigTexts(kubeconfigPaths(kc, env));
   const ns = flag(p, "namespace");
   const ctx = flag(p, "context");
+  // An unknown context fails here, in the CLI, before any daemon is started or asked (see missingContextError).
+  const missing = missingContextError(parseKubeconfigs(texts), ctx);
+  if (missing) throw new UserFacing(missing);
   // telepresence.md §6: the flag, then $TELEPRESENCE_MANAGER_NAMESPACE of the calling CLI.
   const mns = flag(p, "manager-namespace") || env.TELEPRESENCE_MANAGER_NAMESPACE;
   return {

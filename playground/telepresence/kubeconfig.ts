@@ -80,12 +80,25 @@ export function readKubeconfigTexts(paths: string[]): string[] {
   return out;
 }
 
+/**
+ * A named (`--context`) or current context the kubeconfig does not define, worded as client-go's
+ * loader reports it (errContextNotFound inside errConfigurationInvalid; kubectl 1.32 prints the same
+ * inner text as "Error in configuration: context was not found for specified context: nope").
+ * Telepresence resolves the kubectl flags with that loader in the CLI before it reaches a daemon
+ * (inferred from pkg/client/cli/daemon/identifier.go), hence no `connector.Connect:` prefix.
+ * telepresence.md §2 lists the error as `context was not found`.
+ */
+export function missingContextError(cfg: KubeConfig, name: string | undefined): string | undefined {
+  const contextName = name || cfg.currentContext;
+  return contextName && !cfg.contexts.has(contextName) ? `invalid configuration: context was not found for specified context: ${contextName}` : undefined;
+}
+
 /** The named (or current) context, or an error text. */
 export function resolveContext(cfg: KubeConfig, name: string | undefined): ResolvedContext | { error: string } {
   const contextName = name || cfg.currentContext;
   if (!contextName) return { error: "context was not found" };
   const ctx = cfg.contexts.get(contextName);
-  if (!ctx) return { error: `context was not found: "${contextName}"` };
+  if (!ctx) return { error: missingContextError(cfg, contextName)! };
   const cluster = cfg.clusters.get(ctx.cluster);
   if (!cluster?.server) return { error: `cluster "${ctx.cluster}" of context "${contextName}" has no server` };
   const user = cfg.users.get(ctx.user) ?? {};
