@@ -40,6 +40,14 @@ describe("strategy flags", () => {
     expect(() => planInputOf("web", values({ sidecar: true }))).toThrow(/-n NAMESPACE/);
     expect(() => planInputOf("web", values({ namespace: "demo", "dedicated-port": "http" }))).toThrow(/port number/);
   });
+
+  it("--sidecar-port sets the sidecar's port; anything but 1-65535, or without --sidecar, is refused", () => {
+    expect(planInputOf("web", values({ namespace: "demo", sidecar: true, "sidecar-port": "8085", "sidecar-image": "example/health:1" }))).toEqual({ namespace: "demo", service: "web", strategy: "sidecar", sidecar: { image: "example/health:1", port: 8085 } });
+    for (const bad of ["0", "65536", "http", "80.5", "-1", ""]) {
+      expect(() => planInputOf("web", values({ namespace: "demo", sidecar: true, "sidecar-port": bad })), bad).toThrow(`--sidecar-port must be a port number (1-65535), not "${bad}"`);
+    }
+    expect(() => planInputOf("web", values({ namespace: "demo", "dedicated-port": "8081", "sidecar-port": "8085" }))).toThrow("--sidecar-port applies to --sidecar only");
+  });
 });
 
 describe("switchboard strategy (spawned, playground)", () => {
@@ -110,6 +118,21 @@ describe("switchboard strategy (spawned, playground)", () => {
     expect(rollback.stdout).toContain(`Rolled back ${applied.operation.id}`);
     expect(await state()).toEqual(before);
   }, 120_000);
+
+  it("plan --sidecar --sidecar-port puts the sidecar and the check on that port; a bad port is a usage error", async () => {
+    const r = await run("plan", "web", "-n", "demo", "--sidecar", "--sidecar-port", "8085", "--json");
+    expect(r.code, r.stderr).toBe(0);
+    const planned = JSON.parse(r.stdout) as { plan: { target: { port: number; container: string }; changes: { object: { kind: string }; yamlDiff: string }[] } };
+    expect(planned.plan.target).toMatchObject({ container: "health-sidecar", port: 8085 });
+    expect(planned.plan.changes.find((c) => c.object.kind === "Deployment")?.yamlDiff).toMatch(/^\+\s+- -listen=:8085\n[\s\S]*^\+\s+containerPort: 8085$/m);
+    expect(planned.plan.changes.find((c) => c.object.kind === "BackendConfig")?.yamlDiff).toMatch(/^\+\s+port: 8085$/m);
+    const bad = await run("plan", "web", "-n", "demo", "--sidecar", "--sidecar-port", "99999");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('switchboard: --sidecar-port must be a port number (1-65535), not "99999"');
+    const help = await run("--help");
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^ {4}--sidecar-port PORT {5}the port it listens on/m);
+  }, 60_000);
 
   it("plan --dedicated-port says whether the app answers there (probed through the API server's pod proxy)", async () => {
     const web = await run("plan", "web", "-n", "demo", "--dedicated-port", "8081");

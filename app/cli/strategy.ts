@@ -37,6 +37,7 @@ export const STRATEGY_USAGE = `usage: switchboard strategy plan     SERVICE -n N
 options:
   --sidecar                 add a health container and point the health check at it (telepresence.md §5 row 5)
     --sidecar-image IMAGE   its image (default hashicorp/http-echo:1.0)
+    --sidecar-port PORT     the port it listens on and the check goes to (default 8081, or the next free one)
     --health-path PATH      the path it answers (default /healthz)
   --dedicated-port PORT     the app ALREADY serves health on PORT: declare it and check there (row 6)
   --pin-serving-port        pin the check to the app's port number (row 3; refused for numeric targetPorts)
@@ -59,6 +60,7 @@ const OPTIONS = {
   project: { type: "string" },
   sidecar: { type: "boolean", default: false },
   "sidecar-image": { type: "string" },
+  "sidecar-port": { type: "string" },
   "health-path": { type: "string" },
   "dedicated-port": { type: "string" },
   "pin-serving-port": { type: "boolean", default: false },
@@ -79,6 +81,13 @@ function parse(argv: string[]) {
   }
 }
 
+/** A TCP port number given as a flag (1–65535, digits only: "8081", not "http" or "8081.0"). */
+function portNumber(flag: string, text: string | undefined): number {
+  const port = Number(text);
+  if (!/^\d{1,5}$/.test(text ?? "") || port < 1 || port > 65535) throw new UsageError(`${flag} must be a port number (1-65535), not "${text}"`);
+  return port;
+}
+
 /** The plan request the flags describe (validated by the contract's schema). */
 export function planInputOf(service: string, v: Values): StrategyPlanInput {
   const chosen = [v.sidecar && "sidecar", v["dedicated-port"] !== undefined && "dedicated-port", v["pin-serving-port"] && "pin-serving-port"].filter(Boolean);
@@ -86,12 +95,18 @@ export function planInputOf(service: string, v: Values): StrategyPlanInput {
   if (!v.namespace) throw new UsageError("-n NAMESPACE is required");
   const strategy = chosen[0] as StrategyPlanInput["strategy"];
   const input: StrategyPlanInput = { namespace: v.namespace, service, strategy, ...(v.port ? { port: v.port } : {}) };
-  if (strategy === "sidecar" && (v["sidecar-image"] || v["health-path"])) {
-    input.sidecar = { ...(v["sidecar-image"] ? { image: v["sidecar-image"] } : {}), ...(v["health-path"] ? { path: v["health-path"] } : {}) };
+  if (strategy !== "sidecar" && (v["sidecar-image"] !== undefined || v["sidecar-port"] !== undefined)) {
+    throw new UsageError(`${v["sidecar-image"] !== undefined ? "--sidecar-image" : "--sidecar-port"} applies to --sidecar only`);
+  }
+  if (strategy === "sidecar" && (v["sidecar-image"] || v["sidecar-port"] !== undefined || v["health-path"])) {
+    input.sidecar = {
+      ...(v["sidecar-image"] ? { image: v["sidecar-image"] } : {}),
+      ...(v["sidecar-port"] !== undefined ? { port: portNumber("--sidecar-port", v["sidecar-port"]) } : {}),
+      ...(v["health-path"] ? { path: v["health-path"] } : {}),
+    };
   }
   if (strategy === "dedicated-port") {
-    const port = Number(v["dedicated-port"]);
-    if (!/^\d{1,5}$/.test(v["dedicated-port"] ?? "") || port < 1 || port > 65535) throw new UsageError(`--dedicated-port must be a port number, not "${v["dedicated-port"]}"`);
+    const port = portNumber("--dedicated-port", v["dedicated-port"]);
     input.dedicatedPort = { port, ...(v["health-path"] ? { path: v["health-path"] } : {}) };
   } else if (strategy !== "sidecar" && v["health-path"]) {
     throw new UsageError("--health-path applies to --sidecar and --dedicated-port");
