@@ -309,6 +309,7 @@ export function createIntercepts(options: InterceptsOptions): Intercepts {
       action = { id: `${++actionSeq}-${Date.now().toString(36)}`, service };
       busy = label;
       publish();
+      const before = state;
       try {
         const result = await work();
         lastError = null;
@@ -321,8 +322,10 @@ export function createIntercepts(options: InterceptsOptions): Intercepts {
         throw error;
       } finally {
         busy = null;
-        // Whatever happened, show what Telepresence holds now.
-        await refresh(false);
+        // Whatever happened, show what Telepresence holds now: the action's own answer when it brought
+        // one (connect, intercept, leave and quit answer with a fresh status), else ask.
+        if (state === before || lastError) await refresh(false);
+        else publish();
         action = null;
       }
     });

@@ -277,15 +277,31 @@ export class TelepresenceDriver {
   }
 
   /** Status (+ list when connected) → the state model. Also the periodic poll. */
-  async refresh(target: SessionTarget & { withList?: boolean } = {}): Promise<TelepresenceState> {
-    const status = await this.status({ signal: target.signal });
+  async refresh(target: SessionTarget & { withList?: boolean; provenConnected?: { namespace: string | null } } = {}): Promise<TelepresenceState> {
+    // A session command (`list`) while disconnected would connect implicitly and may wait on sudo
+    // (§2), so `list` normally waits for `status` to say connected. When the caller has just proven
+    // the connection (an intercept or leave that succeeded this moment), both run side by side.
+    const early =
+      target.provenConnected && target.withList !== false
+        ? this.listConnected(target.provenConnected.namespace, target.signal).then(
+            (workloads) => ({ workloads, error: null }),
+            (error: unknown) => ({ workloads: null, error }),
+          )
+        : null;
+    const status = await this.status({ signal: target.signal }).catch(async (error: unknown) => {
+      await early;
+      throw error;
+    });
     const connection = pickConnection(status, target.context);
     let workloads: WorkloadInfo[] | null = null;
     let listError: ErrorValue | null = null;
     const connectedHere = connection?.connected && (!target.context || connection.context === target.context);
+    if (!connectedHere) await early;
     if (connectedHere && target.withList !== false) {
       try {
-        workloads = await this.listConnected(connection.namespace, target.signal);
+        const listed = early && connection.namespace === target.provenConnected?.namespace ? await early : null;
+        if (listed?.error) throw listed.error;
+        workloads = listed?.workloads ?? (await this.listConnected(connection.namespace, target.signal));
       } catch (error) {
         // A failing list must not turn a successful connect/intercept/leave into a failure: the
         // state says why the workloads are stale. Cancellation still cancels.
@@ -472,7 +488,7 @@ export class TelepresenceDriver {
         if (!info.namespace) info = { ...info, namespace: connection.namespace };
         this.remember(info);
       }
-      const state = await this.refresh({ context, signal });
+      const state = await this.refresh({ context, signal, provenConnected: { namespace: connection.namespace } });
       if (!info) {
         // Builds that print nothing (or text) on success: the intercept is in status/list now.
         const name = request.name ?? request.workload;
@@ -490,12 +506,12 @@ export class TelepresenceDriver {
     return this.queue.run(this.queueKey(request.context), async () => {
       const program = await this.probe({ signal: request.signal });
       const args = leaveArgs(request.name, program.capabilities);
-      await this.requireConnected(program.capabilities.leaveCommand, request);
+      const connection = await this.requireConnected(program.capabilities.leaveCommand, request);
       await this.step("leaving", request.context ?? null, `Ending ${request.name}`, request.signal, () =>
         this.runJson(args, { timeoutMs: this.timeouts.quick, signal: request.signal, target: request.name }),
       );
       for (const [key, info] of this.known) if (info.name === request.name) this.known.delete(key);
-      return this.refresh({ context: request.context, signal: request.signal });
+      return this.refresh({ context: request.context, signal: request.signal, provenConnected: { namespace: connection.namespace } });
     });
   }
 
