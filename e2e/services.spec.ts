@@ -59,6 +59,22 @@ test.describe("services of the embedded playground", () => {
     await expect(detail.locator(".finding .finding-title").filter({ hasText: "would send the Ingress's health checks to your laptop" })).toBeVisible();
     await expect(detail.getByRole("group", { name: "Traffic path of web port http" })).toBeVisible();
     await screenshot(page, testInfo, "2-web-detail");
+
+    // web is now pinned (recently opened); the pins come in with the next search. The keyboard unpins
+    // it: focus stays on the listbox (aria-activedescendant), Delete on the active pinned row.
+    const search = page.getByRole("searchbox", { name: "Search services" });
+    await search.fill("e");
+    const pinned = list.getByRole("option", { name: /^web, .*recently opened/ });
+    await expect(pinned).toBeVisible();
+    await expect(list.getByRole("option").first()).toHaveAccessibleName(/^web\b/);
+    await expect(pinned).toHaveAccessibleDescription("Press Delete to unpin.");
+    await search.press("ArrowDown");
+    await expect(list).toBeFocused();
+    await expect(pinned.getByRole("button", { name: "Unpin web" })).toBeVisible();
+    await screenshot(page, testInfo, "3-pinned-active");
+    await page.keyboard.press("Delete");
+    await expect(list.getByRole("option", { name: /^web\b/ })).not.toHaveAccessibleName(/recently opened/);
+    await expect(list.getByRole("option", { name: /^web\b/ })).not.toHaveAttribute("aria-describedby");
     expect(problems).toEqual([]);
   });
 });

@@ -179,6 +179,61 @@ describe("ServiceList", () => {
     expect(names().slice(0, 2)).toEqual(["service-0042", "service-0000"]);
   });
 
+  it("unpins from the keyboard (Delete on the active pinned row) and with the row's named × button", async () => {
+    const { actions } = setup(300);
+    await act(async () => {
+      await actions.openService("load/service-0042");
+      await actions.openService("load/service-0100");
+      await actions.openService("load/service-0007");
+    });
+    fireEvent.change(screen.getByRole("searchbox", { name: "Search services" }), { target: { value: "service" } });
+    expect(names().slice(0, 4)).toEqual(["service-0007", "service-0100", "service-0042", "service-0000"]);
+    const box = listbox();
+    expect(box.getAttribute("aria-keyshortcuts")).toBe("Delete");
+    // A pinned row says how to unpin it; the others do not.
+    const described = (o: HTMLElement) => document.getElementById(o.getAttribute("aria-describedby") ?? "")?.textContent ?? "";
+    expect(described(options()[0]!)).toBe("Press Delete to unpin.");
+    expect(options()[3]!.getAttribute("aria-describedby")).toBeNull();
+
+    // Keyboard: walk to the second pin, Delete unpins it (and only it); the list keeps the focus.
+    box.focus();
+    fireEvent.keyDown(box, { key: "ArrowDown" });
+    expect(activeRow()?.textContent).toContain("service-0100");
+    act(() => {
+      fireEvent.keyDown(box, { key: "Delete" });
+    });
+    expect(useServices.getState().recent).toEqual(["load/service-0007", "load/service-0042"]);
+    expect(JSON.parse(localStorage.getItem("switchboard.recentServices.v1")!)).toEqual({ gke_shop: ["load/service-0007", "load/service-0042"] });
+    expect(names().slice(0, 3)).toEqual(["service-0007", "service-0042", "service-0000"]);
+    expect(document.activeElement).toBe(box);
+
+    // Delete on a row that is not pinned changes nothing.
+    fireEvent.keyDown(box, { key: "End" });
+    await waitFor(() => expect(activeRow()?.textContent).toContain("service-0299"));
+    act(() => {
+      fireEvent.keyDown(box, { key: "Delete" });
+    });
+    expect(useServices.getState().recent).toEqual(["load/service-0007", "load/service-0042"]);
+
+    // Backspace works too (Mac keyboards have no Delete key).
+    fireEvent.keyDown(box, { key: "Home" });
+    await waitFor(() => expect(activeRow()?.textContent).toContain("service-0007"));
+    act(() => {
+      fireEvent.keyDown(box, { key: "Backspace" });
+    });
+    expect(useServices.getState().recent).toEqual(["load/service-0042"]);
+
+    // The mouse's way: the × has an accessible name and unpins without opening the row.
+    const unpin = within(options()[0]!).getByRole("button", { name: "Unpin service-0042", hidden: true });
+    const opened = useServices.getState().openKey;
+    act(() => {
+      fireEvent.click(unpin);
+    });
+    expect(useServices.getState().recent).toEqual([]);
+    expect(useServices.getState().openKey).toBe(opened);
+    expect(listbox().getAttribute("aria-keyshortcuts")).toBeNull();
+  });
+
   it("shows loading, empty and error states", async () => {
     const api = {
       "services.list": async () => {

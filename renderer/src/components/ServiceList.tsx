@@ -1,6 +1,6 @@
 // The service list: thousands of rows stay smooth (only the visible ones are in the DOM), a listbox
 // driven from the keyboard (arrows, Home/End, PageUp/PageDown, Enter; `/` jumps to the search box),
-// and the most recently opened services pinned at the top.
+// and the most recently opened services pinned at the top (Delete on a pinned row, or its ×, unpins it).
 import { memo, useCallback, useEffect, useId, useMemo, useRef, useState } from "react";
 import type { KeyboardEvent as ReactKeyboardEvent } from "react";
 import { useVirtualizer } from "@tanstack/react-virtual";
@@ -140,6 +140,15 @@ export function ServiceList({ actions }: { actions: ListActions }) {
       case " ": {
         const row = items[activeIndex];
         if (row) void actions.openService(row.key);
+        break;
+      }
+      case "Delete":
+      case "Backspace": {
+        // The keyboard's way to the row's × (a button inside an option is not reachable: an option's
+        // content is presentational, and focus stays on the listbox).
+        const row = items[activeIndex];
+        if (row && activeIndex < pinnedCount) actions.unpin(row.key);
+        else handled = false;
         break;
       }
       default:
@@ -288,6 +297,7 @@ export function ServiceList({ actions }: { actions: ListActions }) {
           aria-label="Services"
           tabIndex={0}
           aria-activedescendant={activeIndex >= 0 ? rowId(activeIndex) : undefined}
+          aria-keyshortcuts={pinnedCount > 0 ? "Delete" : undefined}
           onKeyDown={onListKey}
           style={{ height: virtualizer.getTotalSize() }}
         >
@@ -306,12 +316,16 @@ export function ServiceList({ actions }: { actions: ListActions }) {
                 selected={row.key === openKey}
                 pinned={v.index < pinnedCount}
                 lastPinned={v.index === pinnedCount - 1 && pinnedCount < items.length}
+                unpinHintId={`${baseId}-unpin-hint`}
                 onOpen={onOpen}
                 onUnpin={actions.unpin}
               />
             );
           })}
         </div>
+        <span id={`${baseId}-unpin-hint`} className="visually-hidden">
+          Press Delete to unpin.
+        </span>
       </div>
     </section>
   );
@@ -327,12 +341,14 @@ interface RowProps {
   selected: boolean;
   pinned: boolean;
   lastPinned: boolean;
+  /** The hidden "Press Delete to unpin." a pinned row is described by. */
+  unpinHintId: string;
   onOpen(index: number, key: string): void;
   onUnpin(key: string): void;
 }
 
 /** One row; memoised on its summary object, which the store keeps stable until the row changes. */
-const ServiceRow = memo(function ServiceRow({ id, index, size, top, summary, active, selected, pinned, lastPinned, onOpen, onUnpin }: RowProps) {
+const ServiceRow = memo(function ServiceRow({ id, index, size, top, summary, active, selected, pinned, lastPinned, unpinHintId, onOpen, onUnpin }: RowProps) {
   const { error, warning } = summary.findings;
   const description = [
     summary.intercepted ? "intercepted" : null,
@@ -350,6 +366,7 @@ const ServiceRow = memo(function ServiceRow({ id, index, size, top, summary, act
       aria-posinset={index + 1}
       aria-setsize={size}
       aria-label={`${summary.name}${description ? `, ${description}` : ""}`}
+      aria-describedby={pinned ? unpinHintId : undefined}
       className={`service-row${active ? " active" : ""}${selected ? " selected" : ""}${lastPinned ? " last-pinned" : ""}`}
       style={{ transform: `translateY(${top}px)`, height: ROW_HEIGHT }}
       data-key={summary.key}
@@ -403,8 +420,11 @@ const ServiceRow = memo(function ServiceRow({ id, index, size, top, summary, act
         <button
           type="button"
           className="unpin"
+          // Not in the tab order: focus stays on the listbox (aria-activedescendant); Delete is the
+          // keyboard's way to this button, and the button shows on the active row so it is seen.
           tabIndex={-1}
           aria-label={`Unpin ${summary.name}`}
+          title={`Unpin ${summary.name} (Delete)`}
           onClick={(event) => {
             event.stopPropagation();
             onUnpin(summary.key);
