@@ -134,6 +134,34 @@ describe("switchboard strategy (spawned, playground)", () => {
     expect(help.stdout).toMatch(/^ {4}--sidecar-port PORT {5}the port it listens on/m);
   }, 60_000);
 
+  it("apply of a check nothing answers exits 1 with NOT verified, saying why; the undo it prints works", async () => {
+    const kc = new KubeConfig();
+    kc.loadFromFile(pg.kubeconfigPath);
+    const objects = clientNodeObjects(kc);
+    const keys: ObjectKey[] = [
+      { kind: "Service", apiVersion: "v1", namespace: "demo", name: "web" },
+      { kind: "Deployment", apiVersion: "apps/v1", namespace: "demo", name: "web" },
+      { kind: "BackendConfig", apiVersion: "cloud.google.com/v1", namespace: "demo", name: "web" },
+    ];
+    const state = () => Promise.all(keys.map(async (k) => user(await objects.get(k))));
+    const before = await state();
+    // web's app does not serve health on 8081: the plan warns, --yes applies anyway.
+    const apply = await run("apply", "web", "-n", "demo", "--dedicated-port", "8081", "--yes", "--timeout", "10s");
+    expect(apply.code, apply.stdout + apply.stderr).toBe(1);
+    expect(apply.stdout).toMatch(/^DANGER: The app does NOT answer 200 on \/healthz at port 8081 /m);
+    const verdict = /^Applied as operation (\S+)\. NOT verified: Not healthy after 10 s: (.*)$/m.exec(apply.stdout);
+    expect(verdict, apply.stdout).not.toBeNull();
+    expect(verdict![2]).toMatch(/^web-\S+ \(.*nothing answers on 8081/);
+    expect(apply.stderr).toMatch(/^ {2}✗ Not healthy after 10 s/m);
+    expect(apply.stdout).toContain(`undo it: switchboard strategy rollback web -n demo --operation ${verdict![1]}`);
+    const undo = await run("rollback", "web", "-n", "demo", "--operation", verdict![1]!);
+    expect(undo.code, undo.stderr).toBe(0);
+    expect(await state()).toEqual(before);
+    const badTimeout = await run("apply", "web", "-n", "demo", "--sidecar", "--yes", "--timeout", "soon");
+    expect(badTimeout.code).toBe(2);
+    expect(badTimeout.stderr).toContain('--timeout must be a duration such as 90s or 5m, not "soon"');
+  }, 90_000);
+
   it("plan --dedicated-port says whether the app answers there (probed through the API server's pod proxy)", async () => {
     const web = await run("plan", "web", "-n", "demo", "--dedicated-port", "8081");
     expect(web.code, web.stderr).toBe(0);

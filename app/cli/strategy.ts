@@ -43,6 +43,7 @@ options:
   --pin-serving-port        pin the check to the app's port number (row 3; refused for numeric targetPorts)
   --port SERVICE_PORT       which Service port (name or number; default its only one)
   --yes                     apply without asking (required without a TTY)
+  --timeout DURATION        apply: how long to wait for the rollout, and then for healthy (e.g. 90s, 5m; default 5m each)
   --operation ID            rollback: the operation (default: the latest of SERVICE)
   --force                   rollback: put back only Switchboard's change on top of somebody's later edit
   --json, --kubeconfig FILE, --context NAME, --compute-api URL, --compute-token TOKEN, --project PROJECT
@@ -66,6 +67,7 @@ const OPTIONS = {
   "pin-serving-port": { type: "boolean", default: false },
   port: { type: "string" },
   yes: { type: "boolean", short: "y", default: false },
+  timeout: { type: "string" },
   operation: { type: "string" },
   force: { type: "boolean", default: false },
   help: { type: "boolean", short: "h", default: false },
@@ -116,6 +118,15 @@ export function planInputOf(service: string, v: Values): StrategyPlanInput {
   return input;
 }
 
+/** `--timeout`: seconds ("90", "90s") or minutes ("5m"), as milliseconds. */
+export function timeoutOf(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const m = /^(\d{1,6})(s|m)?$/.exec(text);
+  const ms = m ? Number(m[1]) * (m[2] === "m" ? 60_000 : 1000) : 0;
+  if (!m || ms <= 0) throw new UsageError(`--timeout must be a duration such as 90s or 5m, not "${text}"`);
+  return ms;
+}
+
 function openStrategies(io: StrategyIo, v: Values, json: boolean): { strategies: Strategies; context: string } {
   const location = v.kubeconfig?.length ? { paths: v.kubeconfig, origin: "explicit" as const } : kubeconfigPaths(io.env);
   const merged = loadKubeconfig(location.paths);
@@ -133,8 +144,10 @@ function openStrategies(io: StrategyIo, v: Values, json: boolean): { strategies:
     ...(v["compute-token"] ? { token: v["compute-token"] } : {}),
     ...(v.project ? { project: v.project } : !env.project && gke?.project ? { project: gke.project } : {}),
   };
+  const timeoutMs = timeoutOf(v.timeout);
   const strategies = createStrategies({
     env: io.env,
+    ...(timeoutMs ? { tuning: { rolloutTimeoutMs: timeoutMs, verifyTimeoutMs: timeoutMs } } : {}),
     session: () => ({ context, namespace: v.namespace ?? null }),
     kubeConfig: (name) => clientConfigFor(merged, name),
     compute: () => compute,
@@ -202,6 +215,8 @@ export async function strategyCommand(argv: string[], io: StrategyIo = { stdout:
     if (sub === "list" && rest.length > 1) throw new UsageError("strategy list takes at most one SERVICE");
     const service = rest[0] ?? null;
     const input = sub === "plan" || sub === "apply" ? planInputOf(service!, v) : null;
+    if (v.timeout !== undefined && sub !== "apply") throw new UsageError("--timeout applies to apply only");
+    timeoutOf(v.timeout);
     if (sub === "rollback" && !v.namespace && !v.operation) throw new UsageError("-n NAMESPACE is required (or --operation ID)");
     const color = io.color ?? (!json && Boolean((process.stdout as { isTTY?: boolean }).isTTY) && !io.env.NO_COLOR);
     const stdin = io.stdin ?? process.stdin;

@@ -58,7 +58,7 @@ describe("health strategies through the core (playground)", () => {
     return Promise.all(list.map(async (k) => user(await objects.get(k))));
   }
 
-  function start(dataDir: string) {
+  function start(dataDir: string, tuning: { verifyTimeoutMs?: number } = {}) {
     const events: SwitchboardEvent[] = [];
     const core = createCore({
       host: "test",
@@ -68,7 +68,7 @@ describe("health strategies through the core (playground)", () => {
       dataDir,
       watch: false,
       telepresencePollMs: 0,
-      strategyTuning: { pollMs: 30, rolloutTimeoutMs: 30_000, verifyTimeoutMs: 60_000, healthIntervalMs: 200 },
+      strategyTuning: { pollMs: 30, rolloutTimeoutMs: 30_000, verifyTimeoutMs: tuning.verifyTimeoutMs ?? 60_000, healthIntervalMs: 200 },
       log: () => undefined,
     });
     cores.push(core);
@@ -153,6 +153,24 @@ describe("health strategies through the core (playground)", () => {
     const search = await call<Planned>("strategies.plan", { namespace: "demo", service: "search", strategy: "dedicated-port", dedicatedPort: { port: 8090 } });
     expect(search.plan.warnings.find((w) => w.id === "dedicated-port-verified")?.message).toContain("answer 200 on port 8090");
   }, 60_000);
+
+  it("an applied check nothing answers is NOT verified: timed out, with why, as the last progress step; rollback restores it exactly", async () => {
+    const { events, call } = start(tmp(), { verifyTimeoutMs: 4000 });
+    const watched = [...keys("web"), { kind: "BackendConfig", apiVersion: "cloud.google.com/v1", namespace: "demo", name: "web" } as ObjectKey];
+    const before = await stateOf(watched);
+    const planned = await call<{ plan: { planId: string } }>("strategies.plan", { namespace: "demo", service: "web", strategy: "dedicated-port", dedicatedPort: { port: 8081 } });
+    const applied = await call<{ operation: { id: string; state: string }; verification: { healthy: boolean; timedOut: boolean; signal: string; message: string; pods: { endpoints: { healthState: string | null }[] }[] } }>("strategies.apply", { planId: planned.plan.planId });
+    // The change itself landed; only the verdict is negative.
+    expect(applied.operation.state).toBe("applied");
+    expect(applied.verification).toMatchObject({ healthy: false, timedOut: true, signal: "compute-api" });
+    expect(applied.verification.message).toMatch(/^Not healthy after 4 s: web-\S+ \(.*nothing answers on 8081/);
+    await new Promise((r) => setTimeout(r, 100)); // the last event batch
+    const progress = events.filter((e): e is Extract<SwitchboardEvent, { type: "strategy-progress" }> => e.type === "strategy-progress").map((e) => e.progress);
+    expect(progress.at(-1)).toMatchObject({ phase: "verify", step: "failed", message: applied.verification.message });
+    expect(progress.some((p) => p.step === "verified")).toBe(false);
+    await call("strategies.rollback", { operationId: applied.operation.id });
+    expect(await stateOf(watched)).toEqual(before);
+  }, 90_000);
 
   it("refuses pin-serving-port for api (numeric targetPort) with the reason, and validates input", async () => {
     const { call } = start(tmp());

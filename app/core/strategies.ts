@@ -45,7 +45,7 @@ export interface StrategiesOptions {
   telepresence?: () => TelepresenceFacts | undefined;
   emit: (event: SwitchboardEvent) => void;
   log: (message: string, error?: unknown) => void;
-  /** Knobs for tests: rollout / verify deadlines and poll intervals. */
+  /** Rollout / verify deadlines (the CLI's --timeout), and for tests poll intervals. */
   tuning?: { pollMs?: number; rolloutTimeoutMs?: number; verifyTimeoutMs?: number; healthIntervalMs?: number; planTtlMs?: number };
 }
 
@@ -269,7 +269,7 @@ export function createStrategies(options: StrategiesOptions): Strategies {
   async function verify(context: string, runner: StrategyRunner, record: OperationRecord): Promise<StrategyVerification> {
     const service = `${record.plan.service.namespace}/${record.plan.service.name}`;
     const emit = forward("verify", service, record.id);
-    progress({ operation: record.id, service, phase: "verify", step: "verify", message: "verifying: rollout, readiness gates, load-balancer health" });
+    progress({ operation: record.id, service, phase: "verify", step: "verify", message: "verifying: rollout, readiness gates, the check's target on each pod, load-balancer health" });
     const health = await endpointHealthFor(context, runner, record.plan).catch((error: unknown) => {
       options.log("endpoint health for verification failed", error);
       return { stop: () => undefined } as { fetch?: () => Promise<NegEndpointHealth[]>; stop: () => void };
