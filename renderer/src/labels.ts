@@ -1,6 +1,6 @@
 // How contract values read in the UI. Pure: no state, no calls.
 import type { AuthKind, ConnectionPhase, ContextInfo, ServiceHealth, ServiceSummary } from "../../app/contract/api.ts";
-import type { FieldSource, HealthSignal, HealthState, ReachTarget, ReachView, Severity } from "../../app/contract/model.ts";
+import type { FieldSource, HealthSignal, HealthState, JsonValue, ReachTarget, ReachView, Severity } from "../../app/contract/model.ts";
 
 export const phaseLabel: Record<ConnectionPhase, string> = {
   idle: "Not connected",
@@ -123,4 +123,107 @@ export function healthBadgeText(summary: Pick<ServiceSummary, "health" | "health
   const label = serviceHealthLabel[summary.health];
   if (summary.health === "not-load-balanced" || summary.healthSignal === "none") return label;
   return `${label} · ${signalLabel[summary.healthSignal]}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// A finding's Fix parameters (Fix.params: plain data for the action) as the Fix panel shows them.
+
+export interface FixParamRow {
+  label: string;
+  value: string;
+}
+
+/** "Deployment/web" → "Deployment web"; anything else as it is. */
+function objectWords(ref: string): string {
+  const slash = ref.indexOf("/");
+  return slash > 0 ? `${ref.slice(0, slash)} ${ref.slice(slash + 1)}` : ref;
+}
+
+/** A value in words: lists joined, yes/no for booleans, seconds where the key says so. */
+function valueWords(key: string, value: JsonValue): string {
+  if (Array.isArray(value)) return value.length === 0 ? "none" : value.map((v) => valueWords(key, v)).join(", ");
+  if (typeof value === "boolean") return value ? "yes" : "no";
+  if (typeof value === "number") return /Sec$/.test(key) ? `${value} s` : String(value);
+  if (value === null) return "—";
+  if (typeof value === "object") return Object.entries(value).map(([k, v]) => `${keyWords(k).toLowerCase()} ${valueWords(k, v)}`).join(", ");
+  return value;
+}
+
+/** "checkIntervalSec" → "Check interval"; "servicePorts" → "Service ports". */
+function keyWords(key: string): string {
+  const words = key
+    .replace(/Sec$/, "")
+    .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
+    .toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+const KNOWN_LABEL: Record<string, string> = {
+  container: "Container",
+  type: "Health check type",
+  requestPath: "Request path",
+  timeoutSec: "Timeout",
+  checkIntervalSec: "Check interval",
+  portSpecification: "Port specification",
+};
+
+/**
+ * Fix.params in human words, in a stable order: the object the fix changes (and whether it is created
+ * or changed in place), the Service, its ports, the workloads, then the values. Null values (nothing to
+ * set) are left out; unknown keys are shown with their key in words.
+ */
+export function fixParamRows(params: Readonly<Record<string, JsonValue>>): FixParamRow[] {
+  const rows: FixParamRow[] = [];
+  const used = new Set<string>();
+  const take = (key: string): JsonValue | undefined => {
+    used.add(key);
+    return params[key];
+  };
+  const text = (v: JsonValue | undefined) => (typeof v === "string" ? v : v === undefined || v === null ? "" : valueWords("", v));
+
+  const kind = take("kind");
+  const name = take("name");
+  const create = take("create");
+  if (kind !== undefined || name !== undefined) {
+    const what = [text(kind), text(name) ? `"${text(name)}"` : ""].filter(Boolean).join(" ");
+    const how = create === true ? " — does not exist yet: it will be created" : create === false ? " — exists: it will be changed in place" : "";
+    rows.push({ label: "Changes", value: `${what}${how}` });
+  } else if (create !== undefined) {
+    used.delete("create");
+  }
+
+  const service = take("service");
+  const namespace = take("namespace");
+  if (service !== undefined) rows.push({ label: "Service", value: namespace !== undefined ? `${text(service)} in namespace ${text(namespace)}` : text(service) });
+  else if (namespace !== undefined) rows.push({ label: "Namespace", value: text(namespace) });
+
+  const servicePorts = take("servicePorts");
+  if (Array.isArray(servicePorts)) rows.push({ label: servicePorts.length === 1 ? "Service port" : "Service ports", value: valueWords("servicePorts", servicePorts) });
+  const servicePort = take("servicePort");
+  if (servicePort !== undefined && servicePort !== null) rows.push({ label: "Service port", value: text(servicePort) });
+
+  const workloads = take("workloads");
+  if (Array.isArray(workloads)) {
+    rows.push({ label: workloads.length === 1 ? "Workload" : "Workloads", value: workloads.length === 0 ? "none found" : workloads.map((w) => objectWords(text(w))).join(", ") });
+  }
+
+  const protocol = take("protocol");
+  const port = take("port");
+  const legacyPort = take("legacyPort");
+  if (protocol !== undefined) {
+    rows.push({ label: "Allow", value: `${text(protocol).toUpperCase()} port ${text(port)}${legacyPort !== undefined && legacyPort !== null ? ` (${text(legacyPort)} on older traffic-manager charts)` : ""}` });
+  } else {
+    if (port !== undefined && port !== null) rows.push({ label: "Port", value: text(port) });
+    if (legacyPort !== undefined && legacyPort !== null) rows.push({ label: "Older port", value: text(legacyPort) });
+  }
+
+  const annotation = take("annotation");
+  const annotationValue = annotation !== undefined ? take("value") : undefined;
+  if (annotation !== undefined) rows.push({ label: "Annotation", value: `${text(annotation)}: ${text(annotationValue)}` });
+
+  for (const [key, value] of Object.entries(params)) {
+    if (used.has(key) || value === null) continue;
+    rows.push({ label: KNOWN_LABEL[key] ?? keyWords(key), value: valueWords(key, value) });
+  }
+  return rows;
 }

@@ -106,6 +106,8 @@ function show(scenario: Scenario) {
 
 const trafficDiagram = () => screen.getByRole("group", { name: /^Traffic path of web port http/ });
 const checkDiagram = () => screen.getByRole("group", { name: /^Health check path of port http/ });
+/** The Fix panel's parameter rows as [label, value]. */
+const paramsOf = (panel: HTMLElement) => [...panel.querySelectorAll(".fix-params .field")].map((f) => [f.querySelector("dt")!.textContent, f.querySelector("dd")!.textContent]);
 const hopLabels = (diagram: HTMLElement) => within(diagram).getAllByRole("button").map((b) => b.getAttribute("aria-label") ?? "");
 const hop = (diagram: HTMLElement, label: RegExp) => within(diagram).getByRole("button", { name: label });
 /** The details panel next to a diagram (it explains the hovered or focused box). */
@@ -249,9 +251,37 @@ describe("ServiceDetail pods, timeline and findings", () => {
     expect(panel.textContent).toContain(sidecar.title);
     expect(panel.textContent).toContain(sidecar.description.replace(/`/g, ""));
     expect(panel.textContent).toContain("Nothing has changed in the cluster yet.");
+    // The fix's parameters in words, not raw data ("create false", ["Deployment/web"]).
+    expect(paramsOf(panel)).toEqual([
+      ["Changes", 'BackendConfig "web-bc" — exists: it will be changed in place'],
+      ["Workload", "Deployment web"],
+    ]);
+    expect(panel.querySelector(".fix-params")!.textContent).not.toMatch(/false|true|\[|"Deployment|create|workloads/);
     await act(async () => fireEvent.click(within(panel).getByRole("button", { name: "Close fix" })));
     expect(screen.queryByRole("region", { name: "Fix" })).toBeNull();
     expect(useServices.getState().fixRequest).toBeNull();
+  });
+
+  it("every Fix of the broken web reads in words: the object, the port and container, the Service's ports", async () => {
+    const detail = show("broken");
+    const finding = detail.findings.find((f) => f.id === "health-check-hits-intercepted-port")!;
+    const group = screen.getByRole("group", { name: `Fixes for: ${finding.title}` });
+    const open = async (title: string) => {
+      await act(async () => fireEvent.click(within(group).getByRole("button", { name: `Fix: ${title}` })));
+      return paramsOf(screen.getByRole("region", { name: "Fix" }));
+    };
+    const byId = (id: string) => finding.fixes.find((f) => f.id === id)!.title;
+    expect(await open(byId("pin-serving-port"))).toEqual([
+      ["Changes", 'BackendConfig "web-bc" — exists: it will be changed in place'],
+      ["Port", "8080"],
+      ["Container", "web"],
+    ]);
+    expect(await open(byId("dedicated-port"))).toEqual([
+      ["Changes", 'BackendConfig "web-bc" — exists: it will be changed in place'],
+      ["Container", "web"],
+    ]);
+    const filtered = finding.fixes.find((f) => f.id === "http-filtered-intercept");
+    expect(await open(filtered!.title)).toEqual([["Service", "web in namespace shop"], ["Service port", "http"]]);
   });
 
   it("the fix panel's status line follows the wizard's apply (from the strategies store)", async () => {

@@ -6,7 +6,7 @@ import type { HealthEvent, HealthSource, ServiceDetail as Detail } from "../../.
 import type { Finding, Fix, HealthCheckView, PodView, PortView } from "../../../app/contract/model.ts";
 import type { WhatIfChoice } from "../diagram.ts";
 import { healthCheckGraph, roleLabel, trafficGraph, worstValue } from "../diagram.ts";
-import { reachLabel, severityLabel } from "../labels.ts";
+import { fixParamRows, reachLabel, severityLabel } from "../labels.ts";
 import type { FixRequest } from "../services-store.ts";
 import type { StrategyApplyRecord } from "../strategies-store.ts";
 import { useStrategies } from "../strategies-store.ts";
@@ -467,7 +467,7 @@ export function FixPanel({ request, onClose, children }: { request: FixRequest; 
     ref.current?.focus();
     ref.current?.scrollIntoView?.({ block: "nearest" });
   }, [request.at]);
-  const params = Object.entries(request.fix.params);
+  const params = fixParamRows(request.fix.params);
   // Only an apply started since this Fix was opened speaks for it (an older one is another story).
   const applied = useStrategies((s) => {
     const a = request.service ? s.applies[request.service] : undefined;
@@ -487,10 +487,10 @@ export function FixPanel({ request, onClose, children }: { request: FixRequest; 
       </p>
       {params.length > 0 ? (
         <dl className="fields fix-params">
-          {params.map(([k, v]) => (
-            <div className="field" key={k}>
-              <dt>{k}</dt>
-              <dd className="mono">{typeof v === "string" ? v : JSON.stringify(v)}</dd>
+          {params.map((p) => (
+            <div className="field" key={p.label}>
+              <dt>{p.label}</dt>
+              <dd>{p.value}</dd>
             </div>
           ))}
         </dl>

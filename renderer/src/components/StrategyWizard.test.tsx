@@ -116,6 +116,25 @@ describe("StrategyWizard", () => {
     expect(screen.getByText("Rolled back: every object is as it was before.")).toBeTruthy();
   });
 
+  it("the preview says where the health check goes and, for pin, where the plan comes from (its provenance)", async () => {
+    fakeApi();
+    render(<StrategyWizard detail={detail("web")} initial="pin-serving-port" portKey="http" />);
+    await act(async () => fireEvent.click(screen.getByRole("button", { name: "Preview changes" })));
+    await screen.findByRole("heading", { name: "Preview" });
+    const facts = () => Object.fromEntries([...document.querySelectorAll(".plan-facts .field")].map((f) => [f.querySelector("dt")!.textContent, f.querySelector("dd")!.textContent]));
+    expect(facts()).toEqual({
+      "Health check goes to": "port 8080 of container web (HTTP /healthz) · telepresence.md §5 row 3",
+      "Where this comes from": "Derived from Telepresence's injection rules (telepresence.md §4–5)",
+    });
+
+    // The sidecar's plan has no provenance note: only its target.
+    fireEvent.click(screen.getByRole("button", { name: "Back" }));
+    fireEvent.click(screen.getByRole("radio", { name: /Health sidecar/ }));
+    await act(async () => fireEvent.click(screen.getByRole("button", { name: "Preview changes" })));
+    await screen.findByRole("heading", { name: "Preview" });
+    expect(facts()).toEqual({ "Health check goes to": "port 8081 of container health-sidecar (HTTP /healthz) · telepresence.md §5 row 5" });
+  });
+
   it("dedicated-port asks for the port first and sends it", async () => {
     const { calls } = fakeApi();
     render(<StrategyWizard detail={detail("web")} initial="dedicated-port" />);

@@ -296,6 +296,27 @@ export function PlanPreview({ plan }: { plan: StrategyPlanView }) {
       <p className="plan-description">
         <strong>{plan.title}.</strong> <RichText text={plan.description} />
       </p>
+      <dl className="fields plan-facts">
+        <div className="field">
+          <dt>Health check goes to</dt>
+          <dd>
+            port <span className="mono">{plan.target.port}</span> of container <span className="mono">{plan.target.container}</span>
+            {plan.target.path ? (
+              <>
+                {" "}
+                ({plan.target.type} <span className="mono">{plan.target.path}</span>)
+              </>
+            ) : null}
+            {plan.target.tableRow ? <span className="muted"> · telepresence.md §5 row {plan.target.tableRow}</span> : null}
+          </dd>
+        </div>
+        {plan.provenance ? (
+          <div className="field plan-provenance">
+            <dt>Where this comes from</dt>
+            <dd>{plan.provenance.charAt(0).toUpperCase() + plan.provenance.slice(1)}</dd>
+          </div>
+        ) : null}
+      </dl>
       {plan.warnings.length > 0 ? (
         <ul className="plan-warnings" aria-label="Warnings">
           {plan.warnings.map((w) => (
