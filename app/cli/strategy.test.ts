@@ -81,15 +81,19 @@ describe("switchboard strategy (spawned, playground)", () => {
     const keys: ObjectKey[] = [
       { kind: "Service", apiVersion: "v1", namespace: "demo", name: "web" },
       { kind: "Deployment", apiVersion: "apps/v1", namespace: "demo", name: "web" },
-      { kind: "BackendConfig", apiVersion: "cloud.google.com/v1", namespace: "demo", name: "web-bc" },
+      // web's BackendConfig is `web` (playground/scenarios/demo/web.yaml).
+      { kind: "BackendConfig", apiVersion: "cloud.google.com/v1", namespace: "demo", name: "web" },
     ];
     const state = () => Promise.all(keys.map(async (k) => user(await objects.get(k))));
     const before = await state();
+    expect(before.every((o) => o !== null)).toBe(true);
 
     const plan = await run("plan", "web", "-n", "demo", "--sidecar", "--json");
     expect(plan.code, plan.stderr).toBe(0);
-    const planned = JSON.parse(plan.stdout) as { ok: boolean; plan: { changes: { object: { kind: string }; yamlDiff: string }[]; kubectlScript: string } };
+    const planned = JSON.parse(plan.stdout) as { ok: boolean; plan: { changes: { object: ObjectKey; yamlDiff: string }[]; kubectlScript: string } };
     expect(planned.ok).toBe(true);
+    // Every object the plan changes is compared below.
+    for (const c of planned.plan.changes) expect(keys).toContainEqual(c.object);
     expect(planned.plan.changes.map((c) => c.object.kind)).toContain("Deployment");
     expect(planned.plan.kubectlScript).toContain("kubectl");
 
@@ -107,7 +111,9 @@ describe("switchboard strategy (spawned, playground)", () => {
     const applied = JSON.parse(apply.stdout) as { operation: { id: string; state: string }; verification: { healthy: boolean; signal: string } };
     expect(applied.operation.state).toBe("applied");
     expect(applied.verification).toMatchObject({ healthy: true, signal: "compute-api" });
-    expect(await state()).not.toEqual(before);
+    const after = await state();
+    expect(after[1]).not.toEqual(before[1]);
+    expect((after[2] as { spec: { healthCheck: { port?: number } } }).spec.healthCheck.port).toBe(8081);
 
     const list = await run("list", "web", "-n", "demo");
     expect(list.code).toBe(0);

@@ -49,9 +49,11 @@ describe("health strategies through the core (playground)", () => {
     dirs.push(d);
     return d;
   };
+  /** A demo service's Service, Deployment and BackendConfig (each named like the service, playground/scenarios/demo/). */
   const keys = (service: string): ObjectKey[] => [
     { kind: "Service", apiVersion: "v1", namespace: "demo", name: service },
     { kind: "Deployment", apiVersion: "apps/v1", namespace: "demo", name: service },
+    { kind: "BackendConfig", apiVersion: "cloud.google.com/v1", namespace: "demo", name: service },
   ];
   async function stateOf(list: ObjectKey[]) {
     const objects = clientNodeObjects(kc);
@@ -99,7 +101,11 @@ describe("health strategies through the core (playground)", () => {
 
   it("plans, applies, verifies and rolls back the sidecar on web, exactly", async () => {
     const { events, call } = start(tmp());
-    const before = await stateOf([...keys("web"), { kind: "BackendConfig", apiVersion: "cloud.google.com/v1", namespace: "demo", name: "web-bc" }]);
+    // Every object the plan changes is among these (checked below), and all exist, so the exact
+    // comparison after rollback means something.
+    const watched = keys("web");
+    const before = await stateOf(watched);
+    expect(before.every((o) => o !== null)).toBe(true);
 
     const planned = await call<{ ok: boolean; plan: { planId: string; changes: { object: ObjectKey; yamlDiff: string; kubectl: string }[]; warnings: unknown[] } }>("strategies.plan", { namespace: "demo", service: "web", strategy: "sidecar" });
     expect(planned.ok).toBe(true);
@@ -108,8 +114,9 @@ describe("health strategies through the core (playground)", () => {
     const dep = plan.changes.find((c) => c.object.kind === "Deployment")!;
     expect(dep.yamlDiff).toMatch(/^\+\s+- name: health-sidecar/m);
     expect(dep.kubectl).toContain("kubectl");
+    for (const c of plan.changes) expect(watched).toContainEqual(c.object);
     // Planning changed nothing.
-    expect(await stateOf([...keys("web"), { kind: "BackendConfig", apiVersion: "cloud.google.com/v1", namespace: "demo", name: "web-bc" }])).toEqual(before);
+    expect(await stateOf(watched)).toEqual(before);
 
     const applied = await call<{ operation: { id: string; state: string }; verification: { healthy: boolean; signal: string; message: string } }>("strategies.apply", { planId: plan.planId });
     expect(applied.operation.state).toBe("applied");
@@ -129,6 +136,9 @@ describe("health strategies through the core (playground)", () => {
     const objects = clientNodeObjects(kc);
     const changedDep = (await objects.get(keys("web")[1]!)) as unknown as { spec: { template: { spec: { containers: { name: string }[] } } } };
     expect(changedDep.spec.template.spec.containers.map((c) => c.name)).toContain("health-sidecar");
+    const changed = await stateOf(watched);
+    expect((changed[2] as { spec: { healthCheck: { port?: number } } }).spec.healthCheck.port).toBe(8081);
+    expect(changed[2]).not.toEqual(before[2]);
 
     const list = await call<{ operations: { id: string; state: string; canRollback: boolean }[] }>("strategies.list", { service: "web" });
     expect(list.operations[0]).toMatchObject({ id: applied.operation.id, state: "applied", canRollback: true });
@@ -136,7 +146,7 @@ describe("health strategies through the core (playground)", () => {
 
     const rolled = await call<{ state: string }>("strategies.rollback", { operationId: applied.operation.id });
     expect(rolled.state).toBe("rolled-back");
-    expect(await stateOf([...keys("web"), { kind: "BackendConfig", apiVersion: "cloud.google.com/v1", namespace: "demo", name: "web-bc" }])).toEqual(before);
+    expect(await stateOf(watched)).toEqual(before);
     expect(events.some((e) => e.type === "strategy-progress" && e.progress.phase === "rollback" && e.progress.message === "rolled back")).toBe(true);
   }, 120_000);
 
@@ -156,7 +166,7 @@ describe("health strategies through the core (playground)", () => {
 
   it("an applied check nothing answers is NOT verified: timed out, with why, as the last progress step; rollback restores it exactly", async () => {
     const { events, call } = start(tmp(), { verifyTimeoutMs: 4000 });
-    const watched = [...keys("web"), { kind: "BackendConfig", apiVersion: "cloud.google.com/v1", namespace: "demo", name: "web" } as ObjectKey];
+    const watched = keys("web");
     const before = await stateOf(watched);
     const planned = await call<{ plan: { planId: string } }>("strategies.plan", { namespace: "demo", service: "web", strategy: "dedicated-port", dedicatedPort: { port: 8081 } });
     const applied = await call<{ operation: { id: string; state: string }; verification: { healthy: boolean; timedOut: boolean; signal: string; message: string; pods: { endpoints: { healthState: string | null }[] }[] } }>("strategies.apply", { planId: planned.plan.planId });
@@ -191,6 +201,8 @@ describe("health strategies through the core (playground)", () => {
     const planFile = join(dataDir, "plan.json");
     writeFileSync(planFile, JSON.stringify(r.plan));
     const before = await stateOf(keys("web"));
+    expect(before.every((o) => o !== null)).toBe(true);
+    for (const c of r.plan.changes) expect(keys("web")).toContainEqual(c.object);
     // A process that stops dead after the first step landed (app/strategies/crash-child.ts), then is killed.
     const child = spawn(NODE, [join(root, "app/strategies/crash-child.ts"), pg.kubeconfigPath, journalDir, planFile], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
