@@ -65,6 +65,44 @@ describe("pin-serving-port", () => {
   });
 });
 
+describe("HealthCheckPolicy where none exists (gke-neg.md §7)", () => {
+  /** The fixture's catalog (Gateway + HTTPRoute) without its HealthCheckPolicy. */
+  function withoutPolicy() {
+    const items = shopItems();
+    items.splice(items.indexOf(itemOf(items, "HealthCheckPolicy", "catalog-health")), 1);
+    return items;
+  }
+
+  it("creates one targeting the Service: type + its block, USE_FIXED_PORT + port, nothing to patch", () => {
+    const p = plan({ strategy: "sidecar", service: "catalog" }, withoutPolicy(), "gke_proj_us-central1_prod");
+    expect(p.changes.map((c) => `${c.action} ${c.object.kind}/${c.object.name}`)).toEqual(["patch Deployment/catalog", "create HealthCheckPolicy/catalog-health"]);
+    const hcp = change(p, "HealthCheckPolicy");
+    expect(hcp.before).toBeNull();
+    expect(hcp.patch).toBeNull();
+    expect(hcp.object).toEqual({ kind: "HealthCheckPolicy", apiVersion: "networking.gke.io/v1", namespace: "shop", name: "catalog-health" });
+    // Exactly this object: no fields the CRD would reject (§7: config is `type` + the matching block;
+    // USE_FIXED_PORT needs `port` and forbids `portName`).
+    expect(hcp.after).toEqual({
+      apiVersion: "networking.gke.io/v1",
+      kind: "HealthCheckPolicy",
+      metadata: { name: "catalog-health", namespace: "shop", labels: { "app.kubernetes.io/managed-by": "switchboard" } },
+      spec: { targetRef: { group: "", kind: "Service", name: "catalog" }, default: { config: { type: "HTTP", httpHealthCheck: { portSpecification: "USE_FIXED_PORT", port: p.target.port, requestPath: p.target.path } } } },
+    });
+    expect(p.target).toMatchObject({ container: "health-sidecar", via: ["gateway"] });
+    expect(hcp.yamlDiff).toContain("--- /dev/null");
+    expect(hcp.kubectl).toMatch(/^kubectl --context 'gke_proj_us-central1_prod' -n 'shop' apply -f - <<'EOF'\napiVersion: networking.gke.io\/v1\nkind: HealthCheckPolicy\n/);
+    // The Service is left alone: a policy finds its Service through targetRef, not an annotation.
+    expect(p.changes.some((c) => c.object.kind === "Service")).toBe(false);
+  });
+
+  it("pin-serving-port creates it too, on the app's port number", () => {
+    const p = plan({ strategy: "pin-serving-port", service: "catalog" }, withoutPolicy());
+    expect(p.changes.map((c) => `${c.action} ${c.object.kind}`)).toEqual(["create HealthCheckPolicy"]);
+    const cfg = (change(p, "HealthCheckPolicy").after as unknown as HealthCheckPolicy).spec!.default!.config;
+    expect(cfg).toEqual({ type: "HTTP", httpHealthCheck: { portSpecification: "USE_FIXED_PORT", port: 8080, requestPath: p.target.path } });
+  });
+});
+
 describe("sidecar", () => {
   it("adds a container to web's Deployment and points the BackendConfig at its port", () => {
     const p = plan({ strategy: "sidecar", service: "web" });

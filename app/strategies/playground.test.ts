@@ -87,6 +87,13 @@ describe("strategies against the playground", () => {
     return keys;
   };
 
+  /** The HTTP blocks of the GCE health checks for demo/shop (global/healthChecks of the Compute API). */
+  async function shopChecks(): Promise<unknown[]> {
+    const res = await fetch(`${pg.computeApi}/compute/v1/projects/${pg.project}/global/healthChecks`, { headers: { Authorization: `Bearer ${pg.computeToken}` } });
+    const list = (await res.json()) as { items?: { name: string; httpHealthCheck?: unknown }[] };
+    return (list.items ?? []).filter((h) => h.name.includes("-demo-shop-")).map((h) => h.httpHealthCheck);
+  }
+
   /** Live per-endpoint health from the playground's Compute API, for the Service's NEGs. */
   function computeHealth(service: string): () => Promise<NegEndpointHealth[]> {
     const client = new ComputeClient({ baseUrl: pg.computeApi, tokens: staticToken(pg.computeToken) });
@@ -251,6 +258,40 @@ describe("strategies against the playground", () => {
       await r.rollback(op.id);
     }
     expect(await stateOf(keys)).toEqual(before);
+  });
+
+  it("shop without a HealthCheckPolicy: the sidecar strategy creates one, the load balancer follows it, rollback deletes it", async () => {
+    const r = runner();
+    const policyKey: ObjectKey = { kind: "HealthCheckPolicy", apiVersion: "networking.gke.io/v1", namespace: "demo", name: "shop" };
+    const original = await r.objects.get(policyKey);
+    expect(original).not.toBeNull();
+    await kubectl("delete", "healthcheckpolicy", "shop");
+    try {
+      const plan = await planFor({ strategy: "sidecar", service: "shop", sidecar: { image: "switchboard/health-sidecar" } });
+      expect(plan.changes.map((c) => `${c.action} ${c.object.kind}`)).toEqual(["patch Deployment", "create HealthCheckPolicy"]);
+      const created = plan.changes[1]!;
+      expect(created.object).toMatchObject({ kind: "HealthCheckPolicy", name: "shop-health" });
+      const keys = keysOf(plan);
+      const before = await stateOf(keys);
+      expect(before[1]).toBeNull(); // the policy to be created
+      const op = await r.apply(plan);
+      expect(op.state).toBe("applied");
+      // The API server took it as planned (its CRD validates the §7 rules), with the server's defaults on top.
+      const live = await r.objects.get(created.object);
+      expect(live?.spec).toMatchObject(created.after.spec as object);
+      expect((live as unknown as { spec: { default: { config: { httpHealthCheck: unknown } } } }).spec.default.config.httpHealthCheck).toEqual({ portSpecification: "USE_FIXED_PORT", port: plan.target.port, requestPath: "/healthz" });
+      const v = await r.verify(plan, { endpointHealth: computeHealth("shop"), timeoutMs: 20_000, pollMs: 100 });
+      expect(v.healthy, v.message).toBe(true);
+      expect(v.message).toContain(`each answers 200 on port ${plan.target.port}`);
+      // The Gateway's GCE health check follows the new policy (the Compute API's healthChecks).
+      await expect.poll(shopChecks, { timeout: 10_000 }).toEqual([expect.objectContaining({ portSpecification: "USE_FIXED_PORT", port: plan.target.port, requestPath: "/healthz" })]);
+      await r.rollback(op.id);
+      expect(await r.objects.get(created.object)).toBeNull();
+      expect(await stateOf(keys)).toEqual(before);
+    } finally {
+      const { name, namespace, labels, annotations } = original!.metadata;
+      await r.objects.create(policyKey, { apiVersion: "networking.gke.io/v1", kind: "HealthCheckPolicy", metadata: { name, namespace, ...(labels ? { labels } : {}), ...(annotations ? { annotations } : {}) }, spec: (original as { spec?: unknown }).spec });
+    }
   });
 
   it("refuses pin-serving-port for api (numeric targetPort) and finds shop's already pinned", async () => {
