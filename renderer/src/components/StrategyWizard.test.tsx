@@ -14,7 +14,7 @@ import { snapshotFromItems } from "../../../app/gke/snapshot.ts";
 import { planStrategy } from "../../../app/strategies/plan.ts";
 import { createStrategyActions, initialStrategiesState, useStrategies } from "../strategies-store.ts";
 import { detailOf } from "../testing/details.ts";
-import { PendingStrategies, StrategyWizard } from "./StrategyWizard.tsx";
+import { PendingStrategies, StrategyWizard, validImageText, validPortText } from "./StrategyWizard.tsx";
 
 const snapshot = () => snapshotFromItems(structuredClone(shopJson.items) as unknown[]);
 function detail(name: string): Detail {
@@ -135,6 +135,68 @@ describe("StrategyWizard", () => {
     expect(facts()).toEqual({ "Health check goes to": "port 8081 of container health-sidecar (HTTP /healthz) · telepresence.md §5 row 5" });
   });
 
+  it("sidecar: image and port are validated as typed and sent to the planner; its preview uses them", async () => {
+    const { calls } = fakeApi();
+    render(<StrategyWizard detail={detail("web")} initial="sidecar" portKey="http" />);
+    const options = screen.getByRole("group", { name: "Sidecar options" });
+    const image = within(options).getByRole("textbox", { name: /Sidecar image/ });
+    const port = within(options).getByRole("textbox", { name: /Sidecar port/ });
+    const preview = () => screen.getByRole("button", { name: "Preview changes" }) as HTMLButtonElement;
+    expect(preview().disabled).toBe(false);
+
+    for (const bad of ["ghcr.io/acme/health check:1", "ghcr.io/Acme/health", "acme/health:", "-acme/health"]) {
+      fireEvent.change(image, { target: { value: bad } });
+      expect(image.getAttribute("aria-invalid"), bad).toBe("true");
+      expect(preview().disabled, bad).toBe(true);
+    }
+    expect(screen.getByText(/Not an image reference/).id).toBe(image.getAttribute("aria-describedby"));
+    fireEvent.change(image, { target: { value: "ghcr.io/acme/health:1.2" } });
+    expect(image.getAttribute("aria-invalid")).toBe("false");
+
+    for (const bad of ["0", "65536", "80a", "-1", "1.5"]) {
+      fireEvent.change(port, { target: { value: bad } });
+      expect(port.getAttribute("aria-invalid"), bad).toBe("true");
+      expect(preview().disabled, bad).toBe(true);
+    }
+    expect(document.getElementById(port.getAttribute("aria-describedby")!)!.textContent).toBe("A port is a whole number from 1 to 65535.");
+    fireEvent.change(port, { target: { value: "8090" } });
+    expect(preview().disabled).toBe(false);
+
+    await act(async () => fireEvent.click(preview()));
+    expect(calls.at(-1)).toEqual(["strategies.plan", { namespace: "shop", service: "web", strategy: "sidecar", port: "http", sidecar: { image: "ghcr.io/acme/health:1.2", port: 8090 } }]);
+    const dep = await screen.findByRole("region", { name: "patch Deployment web" });
+    expect(within(dep).getByText(/Add container "health-sidecar" \(ghcr\.io\/acme\/health:1\.2\) answering \/healthz on port 8090/)).toBeTruthy();
+    expect(document.querySelector(".plan-facts dd")!.textContent).toMatch(/^port 8090 of container health-sidecar/);
+    // A custom image: the planner's warning that it must honour PORT and HEALTH_PATH.
+    expect(within(screen.getByRole("list", { name: "Warnings" })).getByText(/must listen on the port given in its PORT environment variable \(8090\)/)).toBeTruthy();
+
+    // Back: the options are kept.
+    fireEvent.click(screen.getByRole("button", { name: "Back" }));
+    expect((screen.getByRole("textbox", { name: /Sidecar image/ }) as HTMLInputElement).value).toBe("ghcr.io/acme/health:1.2");
+    expect((screen.getByRole("textbox", { name: /Sidecar port/ }) as HTMLInputElement).value).toBe("8090");
+  });
+
+  it("sidecar: a port the core refuses is said next to the options; the strategy stays available", async () => {
+    const { calls } = fakeApi();
+    render(<StrategyWizard detail={detail("web")} initial="sidecar" portKey="http" />);
+    const port = screen.getByRole("textbox", { name: /Sidecar port/ });
+    // 9900+ is the traffic-agent's range: the planner refuses it (the UI does not know the rule).
+    fireEvent.change(port, { target: { value: "9901" } });
+    await act(async () => fireEvent.click(screen.getByRole("button", { name: "Preview changes" })));
+    const alert = await screen.findByRole("alert");
+    expect(alert.textContent).toMatch(/Not possible with these options:.*Port 9901 is in the range Telepresence's traffic-agent uses/);
+    const sidecar = screen.getByRole("radio", { name: /Health sidecar/ }) as HTMLInputElement;
+    expect(sidecar.checked).toBe(true);
+    expect(sidecar.disabled).toBe(false);
+    expect((screen.getByRole("button", { name: "Preview changes" }) as HTMLButtonElement).disabled).toBe(true);
+    // Another port: the refusal goes, the preview works.
+    fireEvent.change(screen.getByRole("textbox", { name: /Sidecar port/ }), { target: { value: "8091" } });
+    expect(screen.queryByRole("alert")).toBeNull();
+    await act(async () => fireEvent.click(screen.getByRole("button", { name: "Preview changes" })));
+    await screen.findByRole("heading", { name: "Preview" });
+    expect(calls.at(-1)![1]).toMatchObject({ sidecar: { port: 8091 } });
+  });
+
   it("dedicated-port asks for the port first and sends it", async () => {
     const { calls } = fakeApi();
     render(<StrategyWizard detail={detail("web")} initial="dedicated-port" />);
@@ -144,6 +206,22 @@ describe("StrategyWizard", () => {
     await act(async () => fireEvent.click(preview));
     expect(calls.some(([m, i]) => m === "strategies.plan" && (i as StrategyPlanInput).dedicatedPort?.port === 8081)).toBe(true);
     await screen.findByRole("heading", { name: "Preview" });
+  });
+});
+
+describe("sidecar option checks", () => {
+  it("accepts image references as registries write them, and rejects what no registry accepts", () => {
+    for (const ok of ["nginx", "hashicorp/http-echo:1.0", "switchboard/health-sidecar", "localhost:5000/team/health:v2.1-rc_1", "us-docker.pkg.dev/my-proj/repo/health@sha256:" + "a".repeat(64), "ghcr.io/acme/health:1.2@sha256:" + "0".repeat(64)]) {
+      expect(validImageText(ok), ok).toBe(true);
+    }
+    for (const bad of ["", " nginx", "nginx:", "Nginx", "acme//health", "acme/health:-x", "acme/health@sha256:xyz", "a".repeat(501)]) {
+      expect(validImageText(bad), bad).toBe(false);
+    }
+  });
+
+  it("ports are whole numbers from 1 to 65535", () => {
+    expect(["1", "8081", "65535"].every(validPortText)).toBe(true);
+    expect(["", "0", "65536", "123456", "8o8o", " 80", "8.0"].some(validPortText)).toBe(false);
   });
 });
 

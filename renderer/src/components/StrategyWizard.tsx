@@ -33,6 +33,21 @@ export const STRATEGY_INFO: Record<StrategyChoice, { label: string; changes: str
 
 const ORDER: StrategyChoice[] = ["sidecar", "dedicated-port", "pin-serving-port"];
 
+/** A port number as typed: whole, 1–65535. */
+export function validPortText(text: string): boolean {
+  return /^\d{1,5}$/.test(text) && Number(text) >= 1 && Number(text) <= 65535;
+}
+
+// A container image reference: [registry[:port]/]path[:tag][@digest] (the distribution reference
+// grammar, loosely: lower-case path components; tags of word characters, dots and dashes).
+const COMPONENT = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
+const IMAGE = new RegExp(`^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::\\d+)?/)?${COMPONENT}(?:/${COMPONENT})*(?::\\w[\\w.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$`);
+
+/** An image reference as typed (at most 500 characters, like the contract's). */
+export function validImageText(text: string): boolean {
+  return text.length <= 500 && IMAGE.test(text);
+}
+
 export function isStrategy(value: string): value is StrategyChoice {
   return (ORDER as string[]).includes(value);
 }
@@ -61,6 +76,10 @@ export function StrategyWizard({ detail, initial, portKey }: StrategyWizardProps
   const [picked, setChoice] = useState<StrategyChoice>(initial ?? "sidecar");
   const [dedicatedPort, setDedicatedPort] = useState("");
   const [healthPath, setHealthPath] = useState("");
+  const [sidecarImage, setSidecarImage] = useState("");
+  const [sidecarPort, setSidecarPort] = useState("");
+  /** The core refused the options the user typed (a port in use, in the agent's range…): said next to them. */
+  const [optionRefusal, setOptionRefusal] = useState<StrategyRefusal | null>(null);
   const [stage, setStage] = useState<Stage>({ name: "choose" });
   /** What the core said about each strategy up front (refusals disable the choice). */
   const [probe, setProbe] = useState<Partial<Record<StrategyChoice, StrategyPlanResult | ErrorValue>>>({});
@@ -95,21 +114,36 @@ export function StrategyWizard({ detail, initial, portKey }: StrategyWizardProps
 
   if (!actions) return <p className="muted">Not connected to Switchboard's core.</p>;
 
-  const dedicatedValid = /^\d{1,5}$/.test(dedicatedPort) && Number(dedicatedPort) >= 1 && Number(dedicatedPort) <= 65535;
+  const dedicatedValid = validPortText(dedicatedPort);
   const pathValid = healthPath === "" || healthPath.startsWith("/");
+  const sidecarImageValid = sidecarImage === "" || validImageText(sidecarImage);
+  const sidecarPortValid = sidecarPort === "" || validPortText(sidecarPort);
+  const optionsValid = pathValid && (choice === "dedicated-port" ? dedicatedValid : choice === "sidecar" ? sidecarImageValid && sidecarPortValid : true);
+  /** Any option change: the core's word on the old options no longer applies. */
+  const edit = (set: (value: string) => void) => (event: React.ChangeEvent<HTMLInputElement>) => {
+    setOptionRefusal(null);
+    set(event.target.value.trim());
+  };
 
   async function preview(event?: React.FormEvent) {
     event?.preventDefault();
     if (!actions) return;
     const input: StrategyPlanInput = { namespace, service: name, strategy: choice, ...(port ? { port } : {}) };
     if (choice === "dedicated-port") input.dedicatedPort = { port: Number(dedicatedPort), ...(healthPath ? { path: healthPath } : {}) };
-    if (choice === "sidecar" && healthPath) input.sidecar = { path: healthPath };
+    if (choice === "sidecar" && (healthPath || sidecarImage || sidecarPort)) {
+      input.sidecar = { ...(sidecarImage ? { image: sidecarImage } : {}), ...(sidecarPort ? { port: Number(sidecarPort) } : {}), ...(healthPath ? { path: healthPath } : {}) };
+    }
+    const withOptions = input.sidecar !== undefined || input.dedicatedPort !== undefined;
+    setOptionRefusal(null);
     setStage({ name: "planning" });
     try {
       const r = await actions.plan(input);
       if (r.ok) setStage({ name: "preview", plan: r.plan });
       else {
-        setProbe((p) => ({ ...p, [choice]: r }));
+        // Refused for what the user typed: said by the options, which can be changed. Refused as such
+        // (no Deployment, a numeric targetPort…): the strategy is shown disabled with the reason.
+        if (withOptions) setOptionRefusal(r.refusal);
+        else setProbe((p) => ({ ...p, [choice]: r }));
         setStage({ name: "choose" });
       }
     } catch (e) {
@@ -154,7 +188,18 @@ export function StrategyWizard({ detail, initial, portKey }: StrategyWizardProps
               const checked = choice === s;
               return (
                 <label key={s} className={`strategy-choice${checked ? " selected" : ""}${refusal ? " refused" : ""}`} data-strategy={s}>
-                  <input type="radio" name={`${id}-strategy`} value={s} checked={checked} disabled={refusal !== null} onChange={() => setChoice(s)} aria-describedby={`${id}-${s}-text`} />
+                  <input
+                    type="radio"
+                    name={`${id}-strategy`}
+                    value={s}
+                    checked={checked}
+                    disabled={refusal !== null}
+                    onChange={() => {
+                      setOptionRefusal(null);
+                      setChoice(s);
+                    }}
+                    aria-describedby={`${id}-${s}-text`}
+                  />
                   <span className="strategy-choice-body" id={`${id}-${s}-text`}>
                     <strong>{info.label}</strong>
                     <span className="strategy-line">
@@ -178,24 +223,66 @@ export function StrategyWizard({ detail, initial, portKey }: StrategyWizardProps
             <div className="strategy-options">
               <label>
                 Port the app already serves health on
-                <input className="input" inputMode="numeric" required value={dedicatedPort} onChange={(e) => setDedicatedPort(e.target.value.trim())} placeholder="8081" aria-invalid={dedicatedPort !== "" && !dedicatedValid} />
+                <input className="input" inputMode="numeric" required value={dedicatedPort} onChange={edit(setDedicatedPort)} placeholder="8081" aria-invalid={dedicatedPort !== "" && !dedicatedValid} />
               </label>
               <label>
                 Health path <span className="muted">(optional)</span>
-                <input className="input mono" value={healthPath} onChange={(e) => setHealthPath(e.target.value.trim())} placeholder="/healthz" aria-invalid={!pathValid} />
+                <input className="input mono" value={healthPath} onChange={edit(setHealthPath)} placeholder="/healthz" aria-invalid={!pathValid} />
               </label>
+              {dedicatedPort !== "" && !dedicatedValid ? <p className="field-error">A port is a whole number from 1 to 65535.</p> : null}
+              {!pathValid ? <p className="field-error">A health path starts with "/".</p> : null}
             </div>
           ) : null}
           {choice === "sidecar" ? (
-            <div className="strategy-options">
+            <div className="strategy-options" role="group" aria-label="Sidecar options">
+              <label>
+                Sidecar image <span className="muted">(optional)</span>
+                <input
+                  className="input mono image-input"
+                  value={sidecarImage}
+                  onChange={edit(setSidecarImage)}
+                  placeholder="Switchboard's default"
+                  spellCheck={false}
+                  autoComplete="off"
+                  aria-invalid={!sidecarImageValid}
+                  aria-describedby={`${id}-image-hint`}
+                />
+                <span id={`${id}-image-hint`} className={sidecarImageValid ? "muted" : "field-error"}>
+                  {sidecarImageValid ? "It gets PORT and HEALTH_PATH in its environment." : "Not an image reference: registry/name:tag, lower-case, no spaces (e.g. ghcr.io/acme/health:1.2)."}
+                </span>
+              </label>
+              <label>
+                Sidecar port <span className="muted">(optional)</span>
+                <input
+                  className="input"
+                  inputMode="numeric"
+                  value={sidecarPort}
+                  onChange={edit(setSidecarPort)}
+                  placeholder="first free"
+                  aria-invalid={!sidecarPortValid}
+                  aria-describedby={`${id}-port-hint`}
+                />
+                <span id={`${id}-port-hint`} className={sidecarPortValid ? "muted" : "field-error"}>
+                  {sidecarPortValid ? "Empty: Switchboard picks a free one (the preview shows it)." : "A port is a whole number from 1 to 65535."}
+                </span>
+              </label>
               <label>
                 Health path the sidecar answers <span className="muted">(optional)</span>
-                <input className="input mono" value={healthPath} onChange={(e) => setHealthPath(e.target.value.trim())} placeholder="/healthz" aria-invalid={!pathValid} />
+                <input className="input mono" value={healthPath} onChange={edit(setHealthPath)} placeholder="/healthz" aria-invalid={!pathValid} aria-describedby={`${id}-path-hint`} />
+                <span id={`${id}-path-hint`} className={pathValid ? "muted" : "field-error"}>
+                  {pathValid ? "Empty: Switchboard's default (the preview shows it)." : 'A health path starts with "/".'}
+                </span>
               </label>
             </div>
           ) : null}
+          {optionRefusal ? (
+            <div className="inline-error option-refusal" role="alert">
+              <strong>Not possible with these options:</strong> <RichText text={optionRefusal.reason} />
+              {optionRefusal.references.length ? <span className="muted"> ({optionRefusal.references.join(", ")})</span> : null}
+            </div>
+          ) : null}
           <div className="wizard-buttons">
-            <button type="submit" className="button primary" disabled={stage.name === "planning" || refusalOf(choice) !== null || (choice === "dedicated-port" && !dedicatedValid) || !pathValid}>
+            <button type="submit" className="button primary" disabled={stage.name === "planning" || refusalOf(choice) !== null || optionRefusal !== null || !optionsValid}>
               {stage.name === "planning" ? "Planning…" : "Preview changes"}
             </button>
             <span className="muted small">Nothing changes in the cluster until you apply.</span>
