@@ -399,7 +399,7 @@ export function Findings({ findings, onFix }: { findings: Finding[]; onFix(findi
       ) : (
         <ul className="findings">
           {sorted.map((f) => (
-            <li key={f.key} className={`finding sev-${f.severity}`}>
+            <li key={f.key} className={`finding sev-${f.severity}`} data-finding={f.id} data-severity={f.severity}>
               <div className="finding-head">
                 <SeverityIcon severity={f.severity} />
                 <span className={`sev-label sev-${f.severity}`}>{severityLabel[f.severity]}</span>

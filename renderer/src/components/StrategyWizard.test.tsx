@@ -139,8 +139,9 @@ describe("StrategyWizard", () => {
     const { calls } = fakeApi();
     render(<StrategyWizard detail={detail("web")} initial="sidecar" portKey="http" />);
     const options = screen.getByRole("group", { name: "Sidecar options" });
-    const image = within(options).getByRole("textbox", { name: /Sidecar image/ });
-    const port = within(options).getByRole("textbox", { name: /Sidecar port/ });
+    const image = within(options).getByRole("textbox", { name: "Sidecar image (optional)" });
+    const port = within(options).getByRole("textbox", { name: "Sidecar port (optional)" });
+    expect(within(options).getByRole("textbox", { name: "Health path the sidecar answers (optional)" })).toBeTruthy();
     const preview = () => screen.getByRole("button", { name: "Preview changes" }) as HTMLButtonElement;
     expect(preview().disabled).toBe(false);
 

@@ -226,7 +226,9 @@ export function StrategyWizard({ detail, initial, portKey }: StrategyWizardProps
                 <input className="input" inputMode="numeric" required value={dedicatedPort} onChange={edit(setDedicatedPort)} placeholder="8081" aria-invalid={dedicatedPort !== "" && !dedicatedValid} />
               </label>
               <label>
-                Health path <span className="muted">(optional)</span>
+                <span>
+                  Health path <span className="muted">(optional)</span>
+                </span>
                 <input className="input mono" value={healthPath} onChange={edit(setHealthPath)} placeholder="/healthz" aria-invalid={!pathValid} />
               </label>
               {dedicatedPort !== "" && !dedicatedValid ? <p className="field-error">A port is a whole number from 1 to 65535.</p> : null}
@@ -235,44 +237,56 @@ export function StrategyWizard({ detail, initial, portKey }: StrategyWizardProps
           ) : null}
           {choice === "sidecar" ? (
             <div className="strategy-options" role="group" aria-label="Sidecar options">
-              <label>
-                Sidecar image <span className="muted">(optional)</span>
-                <input
-                  className="input mono image-input"
-                  value={sidecarImage}
-                  onChange={edit(setSidecarImage)}
-                  placeholder="Switchboard's default"
-                  spellCheck={false}
-                  autoComplete="off"
-                  aria-invalid={!sidecarImageValid}
-                  aria-describedby={`${id}-image-hint`}
-                />
+              <div className="strategy-option">
+                <label>
+                  <span>
+                    Sidecar image <span className="muted">(optional)</span>
+                  </span>
+                  <input
+                    className="input mono image-input"
+                    value={sidecarImage}
+                    onChange={edit(setSidecarImage)}
+                    placeholder="Switchboard's default"
+                    spellCheck={false}
+                    autoComplete="off"
+                    aria-invalid={!sidecarImageValid}
+                    aria-describedby={`${id}-image-hint`}
+                  />
+                </label>
                 <span id={`${id}-image-hint`} className={sidecarImageValid ? "muted" : "field-error"}>
                   {sidecarImageValid ? "It gets PORT and HEALTH_PATH in its environment." : "Not an image reference: registry/name:tag, lower-case, no spaces (e.g. ghcr.io/acme/health:1.2)."}
                 </span>
-              </label>
-              <label>
-                Sidecar port <span className="muted">(optional)</span>
-                <input
-                  className="input"
-                  inputMode="numeric"
-                  value={sidecarPort}
-                  onChange={edit(setSidecarPort)}
-                  placeholder="first free"
-                  aria-invalid={!sidecarPortValid}
-                  aria-describedby={`${id}-port-hint`}
-                />
+              </div>
+              <div className="strategy-option">
+                <label>
+                  <span>
+                    Sidecar port <span className="muted">(optional)</span>
+                  </span>
+                  <input
+                    className="input"
+                    inputMode="numeric"
+                    value={sidecarPort}
+                    onChange={edit(setSidecarPort)}
+                    placeholder="first free"
+                    aria-invalid={!sidecarPortValid}
+                    aria-describedby={`${id}-port-hint`}
+                  />
+                </label>
                 <span id={`${id}-port-hint`} className={sidecarPortValid ? "muted" : "field-error"}>
                   {sidecarPortValid ? "Empty: Switchboard picks a free one (the preview shows it)." : "A port is a whole number from 1 to 65535."}
                 </span>
-              </label>
-              <label>
-                Health path the sidecar answers <span className="muted">(optional)</span>
-                <input className="input mono" value={healthPath} onChange={edit(setHealthPath)} placeholder="/healthz" aria-invalid={!pathValid} aria-describedby={`${id}-path-hint`} />
+              </div>
+              <div className="strategy-option">
+                <label>
+                  <span>
+                    Health path the sidecar answers <span className="muted">(optional)</span>
+                  </span>
+                  <input className="input mono" value={healthPath} onChange={edit(setHealthPath)} placeholder="/healthz" aria-invalid={!pathValid} aria-describedby={`${id}-path-hint`} />
+                </label>
                 <span id={`${id}-path-hint`} className={pathValid ? "muted" : "field-error"}>
                   {pathValid ? "Empty: Switchboard's default (the preview shows it)." : 'A health path starts with "/".'}
                 </span>
-              </label>
+              </div>
             </div>
           ) : null}
           {optionRefusal ? (
