@@ -9,9 +9,9 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { createCore } from "../app/core/core.ts";
-import { playgroundReason, startEmbeddedPlayground, type EmbeddedPlayground } from "./common/embedded-playground.ts";
-import { PLAYGROUND_ENV } from "./common/playground-options.ts";
+import type { Core } from "../app/core/core.ts";
+import type { EmbeddedPlayground } from "./common/embedded-playground.ts";
+import { deferredApi } from "./common/deferred-api.ts";
 import { activeIntercepts, keptInterceptsNotice } from "./common/quit-intercepts.ts";
 import { findElectronBinary, hasDisplay } from "./common/electron-binary.ts";
 import { startWebHost } from "./web/server.ts";
@@ -63,6 +63,7 @@ async function runElectron(binary: string) {
   // The playground runs here, beside the Electron process, from its sources; Electron's main process
   // gets its coordinates (main/common/playground-options.ts) and shows it like any other cluster.
   const embedded = await startPlaygroundIfNeeded();
+  const { PLAYGROUND_ENV } = await import("./common/playground-options.ts");
   if (embedded) env[PLAYGROUND_ENV] = JSON.stringify(embedded.coordinates);
   else delete env[PLAYGROUND_ENV];
   const child = spawn(binary, [root, ...(values.playground ? ["--playground"] : []), ...positionals], { stdio: "inherit", env });
@@ -84,6 +85,8 @@ async function runElectron(binary: string) {
 
 /** The embedded playground when it is asked for or no cluster is configured; exits when it cannot start. */
 async function startPlaygroundIfNeeded(): Promise<EmbeddedPlayground | null> {
+  // Imported here, not at the top: it reads the kubeconfig with client-node, the slowest import there is.
+  const { playgroundReason, startEmbeddedPlayground } = await import("./common/embedded-playground.ts");
   const why = playgroundReason(values.playground);
   if (!why) return null;
   // stderr: stdout's first line stays the one that says where Switchboard is served.
@@ -97,14 +100,26 @@ async function startPlaygroundIfNeeded(): Promise<EmbeddedPlayground | null> {
 }
 
 async function runBrowserHost(reason: string | null) {
-  const embedded = await startPlaygroundIfNeeded();
-  const core = createCore({ host: "browser", ...embedded?.coreOptions, telepresenceStopOnClose: Boolean(embedded?.coreOptions.telepresencePath) });
+  // The page is served at once and the core loads behind it (main/common/deferred-api.ts): importing
+  // the core (client-node above all) is most of a cold start, and the browser loads the UI meanwhile.
+  // It starts loading once the URL is out: module loading runs on this thread and would hold up the listen.
+  let embedded: EmbeddedPlayground | null = null;
+  let served!: () => void;
+  const urlPrinted = new Promise<void>((resolve) => (served = resolve));
+  const coreReady: Promise<Core> = (async () => {
+    await urlPrinted;
+    embedded = await startPlaygroundIfNeeded();
+    const { createCore } = await import("../app/core/core.ts");
+    return createCore({ host: "browser", ...embedded?.coreOptions, telepresenceStopOnClose: Boolean(embedded?.coreOptions.telepresencePath) });
+  })();
+  coreReady.catch((error: unknown) => {
+    process.stderr.write(`switchboard: could not start: ${(error as Error).message}\n`);
+    process.exit(1);
+  });
   let host;
   try {
-    host = await startWebHost({ core, rendererDir: path.join(root, "out", "renderer"), port });
+    host = await startWebHost({ core: deferredApi(coreReady), rendererDir: path.join(root, "out", "renderer"), port });
   } catch (error) {
-    await core.close();
-    await embedded?.stop();
     const code = (error as NodeJS.ErrnoException).code;
     process.stderr.write(
       code === "EADDRINUSE"
@@ -117,6 +132,7 @@ async function runBrowserHost(reason: string | null) {
   process.stdout.write(
     reason ? `${reason}; serving Switchboard at ${host.url} instead\n` : `Serving Switchboard at ${host.url}\n`,
   );
+  served();
   if (!values["no-open"] && !process.env.CI && hasDisplay()) openBrowser(host.url);
 
   let stopping = false;
@@ -124,11 +140,12 @@ async function runBrowserHost(reason: string | null) {
     if (stopping) return;
     stopping = true;
     // Intercepts outlive the app: keep them, but never unannounced (main/common/quit-intercepts.ts).
+    const core = await coreReady;
     const kept = keptInterceptsNotice(await activeIntercepts(core));
     if (kept) process.stdout.write(kept);
     await host.close();
     await core.close();
-    await embedded?.stop();
+    await (embedded as EmbeddedPlayground | null)?.stop();
     process.stdout.write("Switchboard stopped.\n");
     process.exit(0);
   };
