@@ -215,6 +215,10 @@ describe("intercepting web", () => {
     expect(steps.indexOf("connecting:started")).toBeGreaterThanOrEqual(0);
     expect(steps.indexOf("connecting:started")).toBeLessThan(steps.indexOf("active:done"));
     expect(steps).toContain("installing-agent:started");
+    // The rollout as the model sees it: every web pod ready with the traffic-agent before "active".
+    const rolled = me.progress().filter((p) => p.step === "waiting-rollout");
+    expect(rolled.at(-1)).toMatchObject({ status: "done", text: expect.stringMatching(/^Rolling out web: (\d) of \1 pods ready with the traffic-agent$/) });
+    expect(steps.lastIndexOf("waiting-rollout:done")).toBeLessThan(steps.indexOf("active:done"));
     const last = me.states().at(-1)!;
     expect(last.phase).toBe("connected");
     expect(last.intercepts).toEqual([expect.objectContaining({ name: "web", mine: true })]);

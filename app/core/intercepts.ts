@@ -81,6 +81,8 @@ export interface Intercepts {
 }
 
 const STRATEGY_ORDER: Fix["strategy"][] = ["sidecar", "dedicated-port", "pin-serving-port"];
+/** How often the rollout of an agent injection is looked at (in the core's own model: no I/O). */
+const ROLLOUT_POLL_MS = 500;
 
 /** The health verdict for intercepting `servicePort` with `kind` (pure; telepresence.md §5 via the model's whatIf). */
 export function healthVerdict(detail: ServiceDetail | null, servicePort: string | null, kind: InterceptKindChoice, filterAvailable: boolean): HealthVerdict {
@@ -380,6 +382,40 @@ export function createIntercepts(options: InterceptsOptions): Intercepts {
     };
   }
 
+  /**
+   * While the program injects the agent, the manager restarts the workload (telepresence.md §4): the
+   * core's own view of the pods shows the rollout, so "waiting for the rollout" reports what is seen
+   * (how many pods carry the traffic-agent and are ready), not a guess. Nothing to watch when every
+   * pod has the agent already, or the model does not know the service.
+   */
+  function watchRollout(spec: Spec, workload: string, before: ServiceDetail | null): { last(): Promise<void>; stop(): void } {
+    const podsOf = (d: ServiceDetail | null) => (d?.view.pods ?? []).filter((p) => !p.terminating && (!p.workload || p.workload.name === workload));
+    const agentOn = (p: ServiceDetail["view"]["pods"][number]) => p.containers.some((c) => c.role === "traffic-agent");
+    if (!before || podsOf(before).length === 0 || podsOf(before).every(agentOn)) return { last: async () => undefined, stop: () => undefined };
+    let said = "";
+    let stopped = false;
+    const look = async () => {
+      const now = await detailOf(spec);
+      if (stopped) return;
+      const pods = podsOf(now);
+      const ready = pods.filter((p) => agentOn(p) && p.ready).length;
+      if (pods.length === 0 || ready === 0) return; // the old pods still serve: nothing rolled yet
+      const text = `Rolling out ${workload}: ${ready} of ${pods.length} pod${pods.length === 1 ? "" : "s"} ready with the traffic-agent`;
+      if (text === said) return;
+      said = text;
+      progress("waiting-rollout", ready === pods.length ? "done" : "waiting", text);
+    };
+    const timer = setInterval(() => void look(), ROLLOUT_POLL_MS);
+    timer.unref();
+    return {
+      last: look,
+      stop() {
+        stopped = true;
+        clearInterval(timer);
+      },
+    };
+  }
+
   async function detailOf(spec: Spec): Promise<ServiceDetail | null> {
     if (!options.serviceDetail) return null;
     try {
@@ -520,7 +556,15 @@ export function createIntercepts(options: InterceptsOptions): Intercepts {
         const detail = await detailOf(spec);
         const { options: opts } = resolve(spec, detail);
         const request = { ...opts, context: session().context, namespace: spec.namespace };
-        const result = spec.kind === "wiretap" ? await driver.wiretap(request) : spec.kind === "replace" ? await driver.replace(request) : await driver.intercept(request);
+        const rollout = watchRollout(spec, opts.workload, detail);
+        let result;
+        try {
+          result = spec.kind === "wiretap" ? await driver.wiretap(request) : spec.kind === "replace" ? await driver.replace(request) : await driver.intercept(request);
+          // The agent has arrived (the program waits for it): say how the rollout ended, as seen.
+          await rollout.last();
+        } finally {
+          rollout.stop();
+        }
         state = result.state;
         const key = `${result.intercept.namespace ?? spec.namespace}/${result.intercept.name}`;
         servicesOf.set(key, [serviceKey]);

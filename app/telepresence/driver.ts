@@ -562,7 +562,8 @@ export class TelepresenceDriver {
     const tickMs = this.options.waitingTickMs ?? 10_000;
     const ticker = setInterval(() => {
       if (signal?.aborted) return;
-      this.progress({ step: step === "injecting-agent" ? "waiting-rollout" : step, status: "waiting", text, context, elapsedSeconds: Math.round((Date.now() - started) / 1000) });
+      // Still the same step: only what is observed (the core watches the pods) may say the rollout is under way.
+      this.progress({ step, status: "waiting", text, context, elapsedSeconds: Math.round((Date.now() - started) / 1000) });
     }, tickMs);
     try {
       const result = await work();
