@@ -87,6 +87,9 @@ export function ServiceList({ actions }: { actions: ListActions }) {
     estimateSize: () => ROW_HEIGHT,
     overscan: 6,
     getItemKey: (index) => items[index]?.key ?? index,
+    // React 19 refuses flushSync inside its own render/lifecycle (the virtualizer's default on scroll
+    // and resize); batched updates are smooth enough for fixed-height rows.
+    useFlushSync: false,
   });
 
   // `/` anywhere (outside a text field) jumps to the search box, like GitHub and Lens.
