@@ -13,7 +13,7 @@ export const USAGE = `usage:
   switchboard status   [-n NAMESPACE]        [--context NAME] [--kubeconfig FILE] [--json]
   switchboard diagnose SERVICE -n NAMESPACE  [--context NAME] [--kubeconfig FILE] [--json]
   switchboard strategy plan|apply|rollback|list SERVICE -n NAMESPACE …  (switchboard strategy --help)
-  switchboard intercept SERVICE -n NAMESPACE --port LOCAL[:SERVICE_PORT] [--http-header NAME=VALUE]
+  switchboard intercept SERVICE -n NAMESPACE --port LOCAL[:SERVICE_PORT] [--http-header NAME=VALUE | --wiretap | --replace] …
   switchboard leave SERVICE -n NAMESPACE                                  (switchboard intercept --help)
 
 options:
