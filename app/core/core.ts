@@ -290,7 +290,7 @@ export function createCore(options: CoreOptions): Core {
     intercepts.sessionChanged();
   };
   const wakeCheckMs = options.wakeCheckMs ?? 5_000;
-  const stopWakeWatch = wakeCheckMs > 0 ? watchForWake({ intervalMs: wakeCheckMs, onWake: (reason, { elapsedMs }) => recheckAfterWake(reason === "slept" ? `a sleep (${Math.round(elapsedMs / 1000)} s)` : "a network change") }) : () => undefined;
+  const stopWakeWatch = wakeCheckMs > 0 ? watchForWake({ intervalMs: wakeCheckMs, onWake: (reason, { suspendedMs }) => recheckAfterWake(reason === "slept" ? `a sleep (${Math.round(suspendedMs / 1000)} s)` : "a network change") }) : () => undefined;
 
   const core: Core = {
     systemResumed() {

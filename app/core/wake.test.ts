@@ -1,15 +1,19 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { networkFingerprint, wakeReason, watchForWake, type WakeReason } from "./wake.ts";
+import { networkFingerprint, wakeReason, watchForWake, type WakeReason, type WakeSample } from "./wake.ts";
 
 afterEach(() => vi.useRealTimers());
 
+const net = "eth0 IPv4 192.0.2.10";
+const at = (wall: number, mono: number, network = net): WakeSample => ({ wall, mono, network });
+
 describe("wake", () => {
-  it("a tick far later than its interval is a sleep; other addresses are another network", () => {
-    const base = { at: 0, network: "eth0 IPv4 192.0.2.10" };
-    expect(wakeReason(base, { at: 5_000, network: base.network }, 5_000)).toBeNull();
-    expect(wakeReason(base, { at: 14_000, network: base.network }, 5_000)).toBeNull(); // a busy machine, not a sleep
-    expect(wakeReason(base, { at: 16_000, network: base.network }, 5_000)).toBe("slept");
-    expect(wakeReason(base, { at: 5_000, network: "wlan0 IPv4 198.51.100.7" }, 5_000)).toBe("network-changed");
+  it("wall-clock time that the monotonic clock did not see is a sleep; a busy loop is not", () => {
+    expect(wakeReason(at(0, 0), at(5_000, 5_000))).toBeNull();
+    // The event loop was blocked for a minute (a huge first list): both clocks moved.
+    expect(wakeReason(at(0, 0), at(60_000, 60_000))).toBeNull();
+    // Suspended for a minute: only the wall clock moved.
+    expect(wakeReason(at(0, 0), at(65_000, 5_000))).toBe("slept");
+    expect(wakeReason(at(0, 0), at(5_000, 5_000, "wlan0 IPv4 198.51.100.7"))).toBe("network-changed");
   });
 
   it("fingerprints only external addresses, in a stable order", () => {
@@ -20,21 +24,24 @@ describe("wake", () => {
 
   it("calls back once per event, from real timers", () => {
     vi.useFakeTimers();
-    let clock = 0;
-    let net = "eth0 IPv4 192.0.2.10";
+    let wall = 0;
+    let mono = 0;
+    let network = net;
     const seen: WakeReason[] = [];
-    const stop = watchForWake({ intervalMs: 1_000, now: () => clock, network: () => net, onWake: (r) => seen.push(r) });
-    clock += 1_000;
-    vi.advanceTimersByTime(1_000);
+    const stop = watchForWake({ intervalMs: 1_000, sample: () => ({ wall, mono, network }), onWake: (r) => seen.push(r) });
+    const tick = (wallMs: number, monoMs: number) => {
+      wall += wallMs;
+      mono += monoMs;
+      vi.advanceTimersByTime(1_000);
+    };
+    tick(1_000, 1_000);
+    tick(30_000, 30_000); // busy, not asleep
     expect(seen).toEqual([]);
-    clock += 60_000; // suspended: the next tick comes a minute late
-    vi.advanceTimersByTime(1_000);
+    tick(61_000, 1_000); // suspended for a minute
     expect(seen).toEqual(["slept"]);
-    net = "wlan0 IPv4 198.51.100.7";
-    clock += 1_000;
-    vi.advanceTimersByTime(1_000);
-    clock += 1_000;
-    vi.advanceTimersByTime(1_000);
+    network = "wlan0 IPv4 198.51.100.7";
+    tick(1_000, 1_000);
+    tick(1_000, 1_000);
     expect(seen).toEqual(["slept", "network-changed"]);
     stop();
   });
