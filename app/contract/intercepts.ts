@@ -59,6 +59,11 @@ export const interceptMethods = {
   "telepresence.status": { input: z.object({ refresh: z.boolean().optional() }).strict() },
   /** Connects explicitly to the session's context and namespace; `docker` avoids the root daemon (no sudo). */
   "telepresence.connect": { input: z.object({ docker: z.boolean().optional() }).strict() },
+  /**
+   * Opens a terminal window running `telepresence connect` for the session, where the user types the
+   * sudo password the root daemon needs (telepresence.md §3); the status poll sees the connection.
+   */
+  "telepresence.connectInTerminal": { input: z.object({}).strict() },
   /** Disconnects (ends this machine's intercepts). */
   "telepresence.quit": { input: z.object({}).strict() },
   /** What starting this intercept would do: the command, the local listener, the health verdict. Changes nothing. */
@@ -188,6 +193,8 @@ export type InterceptEvent =
 export interface InterceptMethodOutputs {
   "telepresence.status": TelepresenceStatusView;
   "telepresence.connect": TelepresenceStatusView;
+  /** Which terminal opened, and the command it runs. */
+  "telepresence.connectInTerminal": { terminal: string; command: string };
   "telepresence.quit": TelepresenceStatusView;
   "intercepts.preview": InterceptPreview;
   "intercepts.start": InterceptStartResult;

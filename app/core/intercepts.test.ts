@@ -175,6 +175,24 @@ describe("the root daemon cannot start (no terminal for sudo)", () => {
     expect(status).toMatchObject({ phase: "connected", connection: { context: "playground" } });
     await i.methods["telepresence.quit"]({});
   });
+
+  it("or a terminal the app opens runs `telepresence connect` for the password, and the core sees the connection", async () => {
+    // The stand-in terminal "types the password": in it, the root daemon can start.
+    const dir = tempDir("sb-terminal-");
+    const terminal = join(dir, "terminal");
+    const ran = join(dir, "ran");
+    writeFileSync(terminal, `#!/bin/sh\nprintf '%s\\n' "$3" > "${ran}"\nunset PLAYGROUND_TELEPRESENCE_NO_ROOT_DAEMON\nexec "$@" < /dev/null > /dev/null 2>&1\n`);
+    chmodSync(terminal, 0o755);
+    const { i, states } = make({ env: { PLAYGROUND_TELEPRESENCE_NO_ROOT_DAEMON: "1", SWITCHBOARD_TERMINAL: terminal } });
+    expect(await i.methods["telepresence.connect"]({}).catch((e: unknown) => e)).toMatchObject({ details: { reason: "root-daemon" } });
+    const opened = await i.methods["telepresence.connectInTerminal"]({});
+    expect(opened).toMatchObject({ terminal: "terminal", command: expect.stringMatching(/ connect --context playground -n demo$/) });
+    // No further call from the UI: the core looks until Telepresence is connected.
+    await until("the core sees the terminal's connection", async () => states().at(-1)?.phase === "connected", 30_000);
+    expect(readFileSync(ran, "utf8")).toMatch(/ connect --context playground -n demo; echo; /);
+    expect(states().at(-1)).toMatchObject({ connection: { context: "playground", inDocker: false } });
+    await i.methods["telepresence.quit"]({});
+  });
 });
 
 describe("intercepting web", () => {

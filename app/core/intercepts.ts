@@ -14,6 +14,7 @@
 // may wait on a sudo prompt nobody sees), so `intercepts.start` runs an explicit `connect` first when
 // needed; the periodic refresh is `status` only (never starts daemons); after an app restart the first
 // refresh also lists, which rediscovers the intercepts the daemon kept.
+import { spawn } from "node:child_process";
 import { homedir } from "node:os";
 import type { MethodInput, ServiceDetail, SwitchboardEvent } from "../contract/api.ts";
 import { SwitchboardError, toErrorValue, type ErrorValue } from "../contract/errors.ts";
@@ -43,6 +44,8 @@ import {
   type TelepresenceDriver,
   type TelepresenceState,
 } from "../telepresence/index.ts";
+import { connectArgs, displayCommand } from "../telepresence/commands.ts";
+import { terminalLaunch } from "../telepresence/terminal.ts";
 import type { z } from "zod";
 
 type Spec = z.output<typeof interceptSpecSchema>;
@@ -83,6 +86,8 @@ export interface Intercepts {
 const STRATEGY_ORDER: Fix["strategy"][] = ["sidecar", "dedicated-port", "pin-serving-port"];
 /** How often the rollout of an agent injection is looked at (in the core's own model: no I/O). */
 const ROLLOUT_POLL_MS = 500;
+/** How often status is asked while the user types the password in the terminal the app opened. */
+const TERMINAL_POLL_MS = 1_000;
 
 /** The health verdict for intercepting `servicePort` with `kind` (pure; telepresence.md §5 via the model's whatIf). */
 export function healthVerdict(detail: ServiceDetail | null, servicePort: string | null, kind: InterceptKindChoice, filterAvailable: boolean): HealthVerdict {
@@ -358,6 +363,22 @@ export function createIntercepts(options: InterceptsOptions): Intercepts {
     }
   }
 
+  /** After opening a terminal for the password: look more often than the poll until connected (3 min at most). */
+  let terminalWatch: NodeJS.Timeout | null = null;
+  function waitForTerminalConnect(): void {
+    if (terminalWatch) clearInterval(terminalWatch);
+    const until = Date.now() + 180_000;
+    terminalWatch = setInterval(() => {
+      if (closed || connected() || Date.now() > until) {
+        clearInterval(terminalWatch!);
+        terminalWatch = null;
+        return;
+      }
+      if (!busy) void refresh(false);
+    }, TERMINAL_POLL_MS);
+    terminalWatch.unref();
+  }
+
   function connected(): boolean {
     const c = state?.connection;
     const s = session();
@@ -503,6 +524,27 @@ export function createIntercepts(options: InterceptsOptions): Intercepts {
         progress("connecting", "done", "Connected");
         return statusView();
       });
+    },
+
+    async "telepresence.connectInTerminal"() {
+      const { context, namespace } = session();
+      if (!context) throw new SwitchboardError("context-not-found", "No context is selected, so Telepresence has nothing to connect to.", "Pick a context in the sidebar first.");
+      const info = await ensureProgram();
+      const args = connectArgs({ context, namespace });
+      const command = displayCommand(info.displayName, args, platform);
+      const launch = terminalLaunch([info.path, ...args], { platform, env });
+      if (!launch) {
+        throw new SwitchboardError("telepresence-error", "No terminal program was found to open.", `Run \`${command}\` in a terminal yourself and type the password there; Switchboard sees the connection by itself.`, { command });
+      }
+      // The same environment as every other telepresence call (KUBECONFIG as the app merged it).
+      const child = spawn(launch.file, launch.args, { env, detached: true, stdio: "ignore", windowsHide: false });
+      child.on("error", (error) => {
+        lastError = new SwitchboardError("telepresence-error", `Could not open ${launch.name}: ${error.message}`, `Run \`${command}\` in a terminal yourself.`, { command }).toValue();
+        publish();
+      });
+      child.unref();
+      waitForTerminalConnect();
+      return { terminal: launch.name, command };
     },
 
     "telepresence.quit"() {

@@ -81,13 +81,13 @@ function harness() {
     },
     // Click-to-intercept is not what these tests are about: the program is "missing".
     ...Object.fromEntries(
-      ["telepresence.status", "telepresence.connect", "telepresence.quit", "intercepts.preview", "intercepts.start", "intercepts.stop", "intercepts.leaveAll"].map((m) => [
+      ["telepresence.status", "telepresence.connect", "telepresence.connectInTerminal", "telepresence.quit", "intercepts.preview", "intercepts.start", "intercepts.stop", "intercepts.leaveAll"].map((m) => [
         m,
         async () => {
           throw new SwitchboardError("telepresence-missing", "Telepresence is not installed (the telepresence program was not found).");
         },
       ]),
-    ) as unknown as Pick<SwitchboardApi, "telepresence.status" | "telepresence.connect" | "telepresence.quit" | "intercepts.preview" | "intercepts.start" | "intercepts.stop" | "intercepts.leaveAll">,
+    ) as unknown as Pick<SwitchboardApi, "telepresence.status" | "telepresence.connect" | "telepresence.connectInTerminal" | "telepresence.quit" | "intercepts.preview" | "intercepts.start" | "intercepts.stop" | "intercepts.leaveAll">,
     // Health strategies are not what these tests are about either: an empty journal, nothing planned.
     "strategies.list": async () => ({ context: null, operations: [] }),
     ...Object.fromEntries(

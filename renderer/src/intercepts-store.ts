@@ -133,6 +133,10 @@ export function createInterceptActions(api: SwitchboardApi) {
     connectTelepresence(docker = false) {
       return guarded(() => api["telepresence.connect"]({ docker })).then(keep);
     },
+    /** Opens a terminal running `telepresence connect` for the sudo password; resolves to what opened. */
+    connectInTerminal() {
+      return guarded(() => api["telepresence.connectInTerminal"]({}));
+    },
     disconnectTelepresence() {
       return guarded(() => api["telepresence.quit"]({})).then(keep);
     },

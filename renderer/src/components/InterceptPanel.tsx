@@ -137,6 +137,7 @@ export function InterceptPanel({ detail, preferKind, onFix }: InterceptPanelProp
   const [preview, setPreview] = useState<InterceptPreview | null>(null);
   const [previewError, setPreviewError] = useState<string | null>(null);
   const [copied, setCopied] = useState(false);
+  const [terminal, setTerminal] = useState<{ terminal: string; command: string } | null>(null);
 
   const localNumber = Number(localPort);
   const localValid = Number.isInteger(localNumber) && localNumber >= 1 && localNumber <= 65535;
@@ -354,11 +355,21 @@ export function InterceptPanel({ detail, preferKind, onFix }: InterceptPanelProp
             </p>
           ) : null}
           {retryDocker ? (
-            <button type="button" className="button small" onClick={() => void actions?.connectTelepresence(true)}>
-              Connect with Docker instead
-            </button>
+            <div className="intercept-ways-out">
+              <button type="button" className="button small" onClick={() => void actions?.connectTelepresence(true)}>
+                Connect with Docker instead
+              </button>
+              <button type="button" className="button small" onClick={() => void actions?.connectInTerminal().then((opened) => setTerminal(opened))}>
+                Open a terminal for the password
+              </button>
+            </div>
           ) : null}
         </div>
+      ) : null}
+      {terminal && phase !== "connected" ? (
+        <p className="intercept-warning" role="status">
+          A {terminal.terminal} window runs <code className="mono">{terminal.command}</code>: type your password there. Switchboard connects as soon as Telepresence has.
+        </p>
       ) : null}
 
       {progress.length > 0 ? <ProgressSteps steps={progress} /> : null}
