@@ -156,6 +156,32 @@ describe("InterceptPanel", () => {
     await vi.waitFor(() => expect(starts.map((s) => s.kind)).toEqual(["global"]));
   });
 
+  it("when the root daemon cannot start, offers Docker and a terminal for the password, and says which terminal opened", async () => {
+    const detail = webDetail("2.27.1");
+    const { api } = fakeApi(detail, true);
+    const calls: string[] = [];
+    const withWaysOut = {
+      ...api,
+      "telepresence.connect": async (input: { docker?: boolean }) => {
+        calls.push(`connect docker=${Boolean(input.docker)}`);
+        throw Object.assign(new Error("Telepresence could not start its root daemon."), { code: "telepresence-error", hint: "Ways out: …", details: { reason: "root-daemon", retry: { docker: true } } });
+      },
+      "telepresence.connectInTerminal": async () => {
+        calls.push("terminal");
+        return { terminal: "gnome-terminal", command: "telepresence connect --context shop -n shop" };
+      },
+    } as SwitchboardApi;
+    const actions = createInterceptActions(withWaysOut);
+    render(<InterceptPanel detail={detail} onFix={() => undefined} />);
+    await act(async () => void (await actions.connectTelepresence()));
+    const alert = await screen.findByRole("alert");
+    expect(within(alert).getByRole("button", { name: "Connect with Docker instead" })).toBeTruthy();
+    fireEvent.click(within(alert).getByRole("button", { name: "Open a terminal for the password" }));
+    const note = await screen.findByText(/window runs/);
+    expect(note.textContent).toBe("A gnome-terminal window runs telepresence connect --context shop -n shop: type your password there. Switchboard connects as soon as Telepresence has.");
+    expect(calls).toEqual(["connect docker=false", "terminal"]);
+  });
+
   it("shows the steps of the action as they arrive", async () => {
     const detail = webDetail("2.27.1");
     createInterceptActions(fakeApi(detail, true).api);
