@@ -7,12 +7,9 @@
 // the Compute API and the service's badge turns red → Fix: Add a health sidecar → the wizard's preview
 // → apply → verified → the diagram goes to the sidecar, every hop healthy, the badge green, while the
 // intercept stays. Screenshots of each stage are attached.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { expect, test, type Locator, type Page, type TestInfo } from "@playwright/test";
 import { closedPort } from "./support/apiserver.ts";
-import { startBrowserHost, type RunningHost } from "./support/host.ts";
+import { startPlaygroundHost, type RunningHost } from "./support/host.ts";
 
 /** The page, and the region in full when given (the app scrolls inside its panes). */
 async function screenshot(page: Page, testInfo: TestInfo, name: string, region?: Locator) {
@@ -46,29 +43,14 @@ const LONG = { timeout: 150_000 };
 
 test.describe("health check debugging", () => {
   test.setTimeout(300_000);
-  let dir: string;
   let host: RunningHost;
 
   test.beforeAll(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), "sb-e2e-health-"));
-    host = await startBrowserHost(
-      {
-        KUBECONFIG: path.join(dir, "missing-config"),
-        HOME: dir,
-        XDG_CONFIG_HOME: path.join(dir, "config"),
-        XDG_DATA_HOME: path.join(dir, "data"),
-        // The simulated intervals (health checks, probes, rollouts) run 20× faster; the story is the same.
-        SWITCHBOARD_PLAYGROUND_SPEED: "20",
-        PLAYGROUND_TELEPRESENCE_STATE_DIR: path.join(dir, "tp"),
-        PLAYGROUND_TELEPRESENCE_AGENT_TIMEOUT_MS: "30000",
-      },
-      ["--playground"],
-    );
+    host = await startPlaygroundHost("sb-e2e-health-", { speed: 20 });
   });
 
   test.afterAll(async () => {
     await host?.stop();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   test("a global intercept breaks web's health check (finding, red diagram, UNHEALTHY pods); the sidecar fixes it (green)", async ({ page }, testInfo) => {

@@ -5,11 +5,8 @@
 // sidecar in the strategy wizard → web recovers → a request through the front door reaches the local
 // server. Then: the tour does not show again after a reload, the status bar's Tour button replays it,
 // and Esc skips it.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { expect, test, type Page, type TestInfo } from "@playwright/test";
-import { startBrowserHost, type RunningHost } from "./support/host.ts";
+import { startPlaygroundHost, type RunningHost } from "./support/host.ts";
 
 async function screenshot(page: Page, testInfo: TestInfo, name: string) {
   const file = testInfo.outputPath(`${name}.png`);
@@ -19,29 +16,14 @@ async function screenshot(page: Page, testInfo: TestInfo, name: string) {
 
 test.describe("the playground tour", () => {
   test.setTimeout(240_000);
-  let dir: string;
   let host: RunningHost;
 
   test.beforeAll(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), "sb-e2e-tour-"));
-    host = await startBrowserHost(
-      {
-        KUBECONFIG: path.join(dir, "missing-config"),
-        HOME: dir,
-        XDG_CONFIG_HOME: path.join(dir, "config"),
-        XDG_DATA_HOME: path.join(dir, "data"),
-        // The simulated intervals (health checks, probes, rollouts) run 20× faster; the story is the same.
-        SWITCHBOARD_PLAYGROUND_SPEED: "20",
-        PLAYGROUND_TELEPRESENCE_STATE_DIR: path.join(dir, "tp"),
-        PLAYGROUND_TELEPRESENCE_AGENT_TIMEOUT_MS: "30000",
-      },
-      ["--playground"],
-    );
+    host = await startPlaygroundHost("sb-e2e-tour-", { speed: 20 });
   });
 
   test.afterAll(async () => {
     await host?.stop();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   test("plays the chicken-and-egg and its fix on the real controls, once, and can be replayed and skipped", async ({ page }, testInfo) => {

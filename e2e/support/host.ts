@@ -1,6 +1,8 @@
 // Starts Switchboard's browser host the way `npm start -- --web` does (main/launch.ts), as a child
 // process with its own KUBECONFIG and HOME, and reads the URL it prints.
 import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -48,5 +50,37 @@ export async function startBrowserHost(env: Record<string, string>, args: string
         child.once("exit", () => resolve());
         child.kill("SIGINT"); // the same path as Ctrl-C
       }),
+  };
+}
+
+/**
+ * A new user's first run: no kubeconfig, so the embedded playground is the only cluster, in a
+ * throwaway HOME (settings, the strategies' journal, Telepresence's state). `speed` divides the
+ * simulated intervals (health checks, probes, rollouts): the story is the same, only faster.
+ */
+export async function startPlaygroundHost(prefix: string, options: { speed?: number; args?: string[] } = {}): Promise<RunningHost & { dir: string }> {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  const host = await startBrowserHost(
+    {
+      KUBECONFIG: path.join(dir, "missing-config"),
+      HOME: dir,
+      XDG_CONFIG_HOME: path.join(dir, "config"),
+      XDG_DATA_HOME: path.join(dir, "data"),
+      PLAYGROUND_TELEPRESENCE_STATE_DIR: path.join(dir, "tp"),
+      PLAYGROUND_TELEPRESENCE_AGENT_TIMEOUT_MS: "30000",
+      ...(options.speed ? { SWITCHBOARD_PLAYGROUND_SPEED: String(options.speed) } : {}),
+    },
+    options.args ?? ["--playground"],
+  ).catch((error: unknown) => {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  });
+  return {
+    ...host,
+    dir,
+    async stop() {
+      await host.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
