@@ -95,7 +95,8 @@ export async function measureIntercept(o: Options): Promise<InterceptResult> {
     };
   } finally {
     api.close();
-    await tp("quit").catch(() => undefined);
+    // -s: stop the daemons too (they belong to this run's playground, which stops next).
+    await tp("quit", "-s").catch(() => undefined);
     await host.proc.stop();
   }
 }
