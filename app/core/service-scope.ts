@@ -97,6 +97,9 @@ export class NamespaceIndex {
   readonly #svcnegsByService = new Map<string, ServiceNetworkEndpointGroup[]>();
   readonly #svcnegsByName = new Map<string, ServiceNetworkEndpointGroup>();
   readonly #podsOfService = new Map<string, Pod[]>();
+  /** Each event's place in the cache's list: a scoped snapshot keeps list order without scanning it. */
+  readonly #eventOrder = new Map<KubeEvent, number>();
+  readonly #servicesByName = new Map<string, Service>();
   /** pod name → Services selecting it (filled lazily per Service asked). */
   #servicesOfPod: Map<string, Service[]> | null = null;
 
@@ -120,7 +123,9 @@ export class NamespaceIndex {
     this.#pods = new LabelIndex(this.ns.pods, podLabels);
     this.#deployments = new LabelIndex(this.ns.deployments, templateLabels);
     for (const rs of this.ns.replicasets) this.#replicasets.set(rs.metadata?.name ?? "", rs);
-    for (const e of this.ns.events) {
+    for (const svc of this.ns.services) this.#servicesByName.set(svc.metadata?.name ?? "", svc);
+    for (const [i, e] of this.ns.events.entries()) {
+      this.#eventOrder.set(e, i);
       push(this.#eventsByObject, `${e.involvedObject?.kind ?? ""}/${e.involvedObject?.name ?? ""}`, e);
       if (AGENT_EVENT_TEXT.test(e.message ?? "")) this.#agentEvents.push(e);
     }
@@ -132,7 +137,7 @@ export class NamespaceIndex {
   }
 
   service(name: string): Service | undefined {
-    return this.ns.services.find((s) => s.metadata?.name === name);
+    return this.#servicesByName.get(name);
   }
 
   podsOf(svc: Service): Pod[] {
@@ -205,8 +210,10 @@ export class NamespaceIndex {
       healthcheckpolicies: this.ns.healthcheckpolicies,
       httproutes: this.ns.httproutes ?? [],
       gateways: this.ns.gateways ?? [],
-      // The model reads events in list order; keep the cache's order.
-      events: this.ns.events.length === events.size ? this.ns.events : this.ns.events.filter((e) => events.has(e)),
+      // The model reads events in list order; keep the cache's order. Sorting the few events of this
+      // Service by their place, not filtering the namespace's list: that was O(services × events),
+      // most of a first list at 5,000 services.
+      events: this.ns.events.length === events.size ? this.ns.events : [...events].sort((a, b) => this.#eventOrder.get(a)! - this.#eventOrder.get(b)!),
     };
     return {
       namespaces: { [this.namespace]: scoped },
