@@ -74,7 +74,8 @@ describe("switchboard strategy (spawned, playground)", () => {
     if (config) rmSync(config, { recursive: true, force: true });
   });
 
-  it("plans, refuses to apply unasked without a TTY, applies with --yes, rolls back the latest", async () => {
+  /** What a strategy on web changes, as the user sees it (spec, labels, annotations), read live. */
+  const webObjects = () => {
     const kc = new KubeConfig();
     kc.loadFromFile(pg.kubeconfigPath);
     const objects = clientNodeObjects(kc);
@@ -84,7 +85,11 @@ describe("switchboard strategy (spawned, playground)", () => {
       // web's BackendConfig is `web` (playground/scenarios/demo/web.yaml).
       { kind: "BackendConfig", apiVersion: "cloud.google.com/v1", namespace: "demo", name: "web" },
     ];
-    const state = () => Promise.all(keys.map(async (k) => user(await objects.get(k))));
+    return { keys, state: () => Promise.all(keys.map(async (k) => user(await objects.get(k)))) };
+  };
+
+  it("plans, refuses to apply unasked without a TTY, applies with --yes, rolls back the latest", async () => {
+    const { keys, state } = webObjects();
     const before = await state();
     expect(before.every((o) => o !== null)).toBe(true);
 
@@ -141,15 +146,7 @@ describe("switchboard strategy (spawned, playground)", () => {
   }, 60_000);
 
   it("apply of a check nothing answers exits 1 with NOT verified, saying why; the undo it prints works", async () => {
-    const kc = new KubeConfig();
-    kc.loadFromFile(pg.kubeconfigPath);
-    const objects = clientNodeObjects(kc);
-    const keys: ObjectKey[] = [
-      { kind: "Service", apiVersion: "v1", namespace: "demo", name: "web" },
-      { kind: "Deployment", apiVersion: "apps/v1", namespace: "demo", name: "web" },
-      { kind: "BackendConfig", apiVersion: "cloud.google.com/v1", namespace: "demo", name: "web" },
-    ];
-    const state = () => Promise.all(keys.map(async (k) => user(await objects.get(k))));
+    const { state } = webObjects();
     const before = await state();
     // web's app does not serve health on 8081: the plan warns, --yes applies anyway.
     const apply = await run("apply", "web", "-n", "demo", "--dedicated-port", "8081", "--yes", "--timeout", "10s");
