@@ -4,17 +4,12 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { expect, test, type Page, type TestInfo } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { closedPort, startApiServer, type FakeApiServer } from "./support/apiserver.ts";
 import { startBrowserHost, type RunningHost } from "./support/host.ts";
+import { screenshot } from "./support/screenshot.ts";
 
 const GKE = "gke_switchboard-e2e_europe-west1_shop";
-
-async function screenshot(page: Page, testInfo: TestInfo, name: string) {
-  const file = testInfo.outputPath(`${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
-  await testInfo.attach(name, { path: file, contentType: "image/png" });
-}
 
 test.describe("browser host", () => {
   let dir: string;

@@ -7,21 +7,10 @@
 // the Compute API and the service's badge turns red → Fix: Add a health sidecar → the wizard's preview
 // → apply → verified → the diagram goes to the sidecar, every hop healthy, the badge green, while the
 // intercept stays. Screenshots of each stage are attached.
-import { expect, test, type Locator, type Page, type TestInfo } from "@playwright/test";
+import { expect, test, type Locator, type Page } from "@playwright/test";
 import { closedPort } from "./support/apiserver.ts";
 import { startPlaygroundHost, type RunningHost } from "./support/host.ts";
-
-/** The page, and the region in full when given (the app scrolls inside its panes). */
-async function screenshot(page: Page, testInfo: TestInfo, name: string, region?: Locator) {
-  const file = testInfo.outputPath(`${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
-  await testInfo.attach(name, { path: file, contentType: "image/png" });
-  if (region) {
-    const part = testInfo.outputPath(`${name}-panel.png`);
-    await region.screenshot({ path: part });
-    await testInfo.attach(`${name} (panel)`, { path: part, contentType: "image/png" });
-  }
-}
+import { screenshot } from "./support/screenshot.ts";
 
 /** The `tone-…` class of each hop of a diagram (the colour, glyph and hatching follow it), by its accessible name. */
 async function hopTones(diagram: Locator): Promise<Record<string, string>> {
@@ -75,7 +64,7 @@ test.describe("health check debugging", () => {
     await expect(finding).toHaveAttribute("data-severity", "warning");
     await expect(check.getByRole("button", { name: /^Container App container \(.+\): Healthy · Compute API$/ })).toBeVisible();
     await expect(check.getByRole("button", { name: /^Laptop / })).toHaveCount(0);
-    await screenshot(page, testInfo, "1-before-intercept", check.locator("xpath=ancestor::section[1]"));
+    await screenshot(page, testInfo, "1-before-intercept", { region: check.locator("xpath=ancestor::section[1]") });
 
     // Intercept web globally through the Intercept panel, to a local port where nothing listens.
     const port = String(await closedPort());
@@ -121,7 +110,7 @@ test.describe("health check debugging", () => {
       .toBe(true);
     await expect(row).toContainText("Unhealthy · Compute API", LONG);
     await expect(detail.locator(".detail-health .badge").first()).toHaveClass(/\btone-unhealthy\b/);
-    await screenshot(page, testInfo, "2-broken-by-intercept", check.locator("xpath=ancestor::section[1]"));
+    await screenshot(page, testInfo, "2-broken-by-intercept", { region: check.locator("xpath=ancestor::section[1]") });
 
     // Fix it: the finding's Fix → the sidecar in the wizard → preview → apply → verified.
     await finding.getByRole("button", { name: "Fix: Add a health sidecar" }).click();
@@ -129,14 +118,14 @@ test.describe("health check debugging", () => {
     await expect(fix.getByRole("radio", { name: /Health sidecar/ })).toBeChecked();
     await expect(fix.locator(".fix-params")).toContainText("Workload");
     await expect(fix.getByRole("group", { name: "Sidecar options" })).toBeVisible();
-    await screenshot(page, testInfo, "3-choose", fix);
+    await screenshot(page, testInfo, "3-choose", { region: fix });
     await fix.getByRole("button", { name: "Preview changes" }).click();
     await expect(fix.getByRole("heading", { name: "Preview" })).toBeVisible({ timeout: 30_000 });
     await expect(fix.locator(".plan-facts")).toContainText(/port \d+ of container health-sidecar/);
-    await screenshot(page, testInfo, "4-preview", fix);
+    await screenshot(page, testInfo, "4-preview", { region: fix });
     await fix.getByRole("button", { name: /^Apply( anyway)?$/ }).click();
     await expect(fix.getByRole("status").filter({ hasText: "Verified: healthy." })).toBeVisible(LONG);
-    await screenshot(page, testInfo, "5-verified", fix);
+    await screenshot(page, testInfo, "5-verified", { region: fix });
 
     // Green: the finding is gone, the check goes to the sidecar, every hop of its path is healthy.
     await expect(detail.locator(`.finding[data-finding="${RULE}"][data-severity="error"]`)).toHaveCount(0, LONG);
@@ -163,7 +152,7 @@ test.describe("health check debugging", () => {
     // …while the intercept stays: user traffic still goes to the laptop.
     await expect(active).toContainText(`localhost:${port}`);
     await expect(detail.getByRole("group", { name: "Traffic path of web port http" }).getByRole("button", { name: /^Laptop Your laptop/ }).first()).toBeVisible();
-    await screenshot(page, testInfo, "6-green", check.locator("xpath=ancestor::section[1]"));
+    await screenshot(page, testInfo, "6-green", { region: check.locator("xpath=ancestor::section[1]") });
 
     await active.getByRole("button", { name: "Stop intercept web" }).click();
     await expect(detail.getByText("Nothing intercepts this service.")).toBeVisible({ timeout: 60_000 });

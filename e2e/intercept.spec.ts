@@ -11,15 +11,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { expect, test, type Page, type TestInfo } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { startPlayground, type Playground } from "../playground/index.ts";
 import { startBrowserHost, type RunningHost } from "./support/host.ts";
-
-async function screenshot(page: Page, testInfo: TestInfo, name: string) {
-  const file = testInfo.outputPath(`${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
-  await testInfo.attach(name, { path: file, contentType: "image/png" });
-}
+import { screenshot } from "./support/screenshot.ts";
 
 test.describe("click-to-intercept", () => {
   test.setTimeout(120_000);

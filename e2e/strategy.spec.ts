@@ -6,20 +6,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { expect, test, type Locator, type Page, type TestInfo } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { startBrowserHost, type RunningHost } from "./support/host.ts";
-
-/** The page, and the region in full when given (the app scrolls inside its panes). */
-async function screenshot(page: Page, testInfo: TestInfo, name: string, region?: Locator) {
-  const file = testInfo.outputPath(`${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
-  await testInfo.attach(name, { path: file, contentType: "image/png" });
-  if (region) {
-    const part = testInfo.outputPath(`${name}-panel.png`);
-    await region.screenshot({ path: part });
-    await testInfo.attach(`${name} (panel)`, { path: part, contentType: "image/png" });
-  }
-}
+import { screenshot } from "./support/screenshot.ts";
 
 const FINDING = "would send the Ingress's health checks to your laptop";
 
@@ -60,7 +49,7 @@ test.describe("health strategy wizard", () => {
     await expect(choices.getByRole("radio", { name: /Health sidecar/ })).toBeChecked();
     // web's targetPort is a name: pinning the number is possible here (no refusal shown).
     await expect(choices.getByRole("radio", { name: /Pin the serving port/ })).toBeEnabled();
-    await screenshot(page, testInfo, "1-choose", fix);
+    await screenshot(page, testInfo, "1-choose", { region: fix });
 
     await fix.getByRole("button", { name: "Preview changes" }).click();
     await expect(fix.getByRole("heading", { name: "Preview" })).toBeVisible();
@@ -68,7 +57,7 @@ test.describe("health strategy wizard", () => {
     await expect(depChange.locator(".yaml-diff .diff-add").filter({ hasText: "health-sidecar" }).first()).toBeVisible();
     await expect(depChange.getByLabel(/^kubectl for Deployment web$/)).toContainText("kubectl");
     await expect(fix.getByRole("button", { name: "Copy kubectl for Deployment web" })).toBeVisible();
-    await screenshot(page, testInfo, "2-preview", fix);
+    await screenshot(page, testInfo, "2-preview", { region: fix });
 
     await fix.getByRole("button", { name: /^Apply/ }).click();
     const progress = fix.getByRole("list", { name: "Progress" });
@@ -76,19 +65,19 @@ test.describe("health strategy wizard", () => {
     await expect(fix.getByRole("status").filter({ hasText: "Verified: healthy." })).toBeVisible({ timeout: 60_000 });
     await expect(progress).toContainText(/rollout 2\/2/);
     await expect(progress).toContainText(/verified/);
-    await screenshot(page, testInfo, "3-verified", fix);
+    await screenshot(page, testInfo, "3-verified", { region: fix });
 
     // The service's normal events: the health check no longer goes to the intercepted port.
     await expect(detail.locator(".finding-title", { hasText: FINDING })).toHaveCount(0, { timeout: 30_000 });
     const card = detail.locator(".strategy-card");
     await expect(card.locator(".operation").first()).toContainText("applied");
-    await screenshot(page, testInfo, "4-finding-gone", detail);
+    await screenshot(page, testInfo, "4-finding-gone", { region: detail });
 
     await fix.getByRole("status").getByRole("button", { name: "Roll back" }).click();
     await expect(fix.getByText("Rolled back: every object is as it was before.")).toBeVisible({ timeout: 30_000 });
     await expect(detail.locator(".finding-title", { hasText: FINDING })).toBeVisible({ timeout: 30_000 });
     await expect(card.locator(".operation").first()).toContainText("rolled back");
-    await screenshot(page, testInfo, "5-rolled-back", detail);
+    await screenshot(page, testInfo, "5-rolled-back", { region: detail });
     expect(problems).toEqual([]);
   });
 });

@@ -5,14 +5,9 @@
 // sidecar in the strategy wizard → web recovers → a request through the front door reaches the local
 // server. Then: the tour does not show again after a reload, the status bar's Tour button replays it,
 // and Esc skips it.
-import { expect, test, type Page, type TestInfo } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { startPlaygroundHost, type RunningHost } from "./support/host.ts";
-
-async function screenshot(page: Page, testInfo: TestInfo, name: string) {
-  const file = testInfo.outputPath(`${name}.png`);
-  await page.screenshot({ path: file });
-  await testInfo.attach(name, { path: file, contentType: "image/png" });
-}
+import { screenshot } from "./support/screenshot.ts";
 
 test.describe("the playground tour", () => {
   test.setTimeout(240_000);
@@ -43,7 +38,7 @@ test.describe("the playground tour", () => {
     await expect(tour).toContainText("serving port");
     await expect(tour).toContainText("✓ Done");
     await expect(page.locator(".tour-spotlight")).toBeVisible();
-    await screenshot(page, testInfo, "1-this-is-web");
+    await screenshot(page, testInfo, "1-this-is-web", { fullPage: false });
     await next().click();
 
     // 2. Intercept web through the real Intercept panel: global, to the tour's local server.
@@ -62,10 +57,10 @@ test.describe("the playground tour", () => {
     await expect(panel.getByRole("radio", { name: /All traffic \(global\)/ })).toBeChecked();
     await expect(panel.getByLabel("Equivalent telepresence command")).toContainText(`intercept web --port ${port}:http`);
     await expect(panel.getByLabel("Equivalent telepresence command")).not.toContainText("--http-header");
-    await screenshot(page, testInfo, "2a-intercept-panel");
+    await screenshot(page, testInfo, "2a-intercept-panel", { fullPage: false });
     await panel.getByRole("button", { name: /^Start intercept/ }).click();
     await expect(step2).toContainText("✓ Done", { timeout: 90_000 });
-    await screenshot(page, testInfo, "2b-intercepted");
+    await screenshot(page, testInfo, "2b-intercepted", { fullPage: false });
     await next().click();
 
     // 3. The health checks reach the laptop and fail; the front door answers 502 (shown live).
@@ -75,7 +70,7 @@ test.describe("the playground tour", () => {
     await expect(frontDoor).toContainText("502");
     await expect(step3.getByRole("region", { name: "Requests that reached your laptop" })).toContainText("load balancer health check");
     await expect(page.getByRole("listbox", { name: "Services" }).getByRole("option", { name: /^web\b/ })).toContainText(/Unhealthy/i);
-    await screenshot(page, testInfo, "3-broken-502");
+    await screenshot(page, testInfo, "3-broken-502", { fullPage: false });
     await next().click();
 
     // 4. Apply the sidecar strategy with the real Fix button and the strategy wizard.
@@ -87,16 +82,16 @@ test.describe("the playground tour", () => {
     await wizard.getByRole("radio", { name: /sidecar/i }).check();
     await wizard.getByRole("button", { name: "Preview changes" }).click();
     await wizard.getByRole("button", { name: /^Apply( anyway)?$/ }).click();
-    await screenshot(page, testInfo, "4a-applying");
+    await screenshot(page, testInfo, "4a-applying", { fullPage: false });
     await expect(step4).toContainText("✓ Done", { timeout: 120_000 });
-    await screenshot(page, testInfo, "4b-applied");
+    await screenshot(page, testInfo, "4b-applied", { fullPage: false });
     await next().click();
 
     // 5. It recovers: web is healthy again while still intercepted.
     const step5 = page.getByRole("dialog", { name: "Watch it recover" });
     await expect(step5).toContainText("✓ Done", { timeout: 120_000 });
     await expect(page.getByRole("listbox", { name: "Services" }).getByRole("option", { name: /^web\b/ })).toContainText(/Healthy/i);
-    await screenshot(page, testInfo, "5-recovered");
+    await screenshot(page, testInfo, "5-recovered", { fullPage: false });
     await next().click();
 
     // 6. A request through the front door arrives at the local server.
@@ -105,14 +100,14 @@ test.describe("the playground tour", () => {
     await expect(step6).toContainText("✓ Done", { timeout: 30_000 });
     await expect(step6.getByRole("region", { name: "Front door's answer" })).toContainText("hello from your laptop");
     await expect(step6.getByRole("region", { name: "Requests that reached your laptop" })).toContainText("your request");
-    await screenshot(page, testInfo, "6-arrived");
+    await screenshot(page, testInfo, "6-arrived", { fullPage: false });
     await next().click();
 
     const closing = page.getByRole("dialog", { name: /chicken-and-egg/ });
     await expect(closing).toBeVisible();
     await closing.getByRole("button", { name: "Leave the intercept" }).click();
     await expect(closing.getByRole("button", { name: "Leave the intercept" })).toHaveCount(0, { timeout: 30_000 });
-    await screenshot(page, testInfo, "7-finished");
+    await screenshot(page, testInfo, "7-finished", { fullPage: false });
     await closing.getByRole("button", { name: "Close" }).click();
     await expect(page.getByRole("dialog")).toHaveCount(0);
 
@@ -135,7 +130,7 @@ test.describe("the playground tour", () => {
     await palette.getByRole("combobox", { name: "Command" }).fill("playground tour");
     await palette.getByRole("option", { name: /Replay the playground tour/ }).click();
     await expect(page.getByRole("dialog", { name: "This is web" })).toBeVisible();
-    await screenshot(page, testInfo, "8-replayed-from-palette");
+    await screenshot(page, testInfo, "8-replayed-from-palette", { fullPage: false });
     await page.getByRole("dialog", { name: "This is web" }).getByRole("button", { name: "Skip the tour" }).click();
     await expect(page.getByRole("dialog")).toHaveCount(0);
     expect(problems).toEqual([]);

@@ -103,12 +103,12 @@ async function runBrowserHost(reason: string | null) {
   // The page is served at once and the core loads behind it (main/common/deferred-api.ts): importing
   // the core (client-node above all) is most of a cold start, and the browser loads the UI meanwhile.
   // It starts loading once the URL is out: module loading runs on this thread and would hold up the listen.
-  let embedded: EmbeddedPlayground | null = null;
+  const started: { embedded: EmbeddedPlayground | null } = { embedded: null };
   let served!: () => void;
   const urlPrinted = new Promise<void>((resolve) => (served = resolve));
   const coreReady: Promise<Core> = (async () => {
     await urlPrinted;
-    embedded = await startPlaygroundIfNeeded();
+    const embedded = (started.embedded = await startPlaygroundIfNeeded());
     const { createCore } = await import("../app/core/core.ts");
     return createCore({ host: "browser", ...embedded?.coreOptions, telepresenceStopOnClose: Boolean(embedded?.coreOptions.telepresencePath) });
   })();
@@ -145,7 +145,7 @@ async function runBrowserHost(reason: string | null) {
     if (kept) process.stdout.write(kept);
     await host.close();
     await core.close();
-    await (embedded as EmbeddedPlayground | null)?.stop();
+    await started.embedded?.stop();
     process.stdout.write("Switchboard stopped.\n");
     process.exit(0);
   };
