@@ -237,56 +237,40 @@ export function StrategyWizard({ detail, initial, portKey }: StrategyWizardProps
           ) : null}
           {choice === "sidecar" ? (
             <div className="strategy-options" role="group" aria-label="Sidecar options">
-              <div className="strategy-option">
-                <label>
-                  <span>
-                    Sidecar image <span className="muted">(optional)</span>
-                  </span>
-                  <input
-                    className="input mono image-input"
-                    value={sidecarImage}
-                    onChange={edit(setSidecarImage)}
-                    placeholder="Switchboard's default"
-                    spellCheck={false}
-                    autoComplete="off"
-                    aria-invalid={!sidecarImageValid}
-                    aria-describedby={`${id}-image-hint`}
-                  />
-                </label>
-                <span id={`${id}-image-hint`} className={sidecarImageValid ? "muted" : "field-error"}>
-                  {sidecarImageValid ? "It gets PORT and HEALTH_PATH in its environment." : "Not an image reference: registry/name:tag, lower-case, no spaces (e.g. ghcr.io/acme/health:1.2)."}
-                </span>
-              </div>
-              <div className="strategy-option">
-                <label>
-                  <span>
-                    Sidecar port <span className="muted">(optional)</span>
-                  </span>
-                  <input
-                    className="input"
-                    inputMode="numeric"
-                    value={sidecarPort}
-                    onChange={edit(setSidecarPort)}
-                    placeholder="first free"
-                    aria-invalid={!sidecarPortValid}
-                    aria-describedby={`${id}-port-hint`}
-                  />
-                </label>
-                <span id={`${id}-port-hint`} className={sidecarPortValid ? "muted" : "field-error"}>
-                  {sidecarPortValid ? "Empty: Switchboard picks a free one (the preview shows it)." : "A port is a whole number from 1 to 65535."}
-                </span>
-              </div>
-              <div className="strategy-option">
-                <label>
-                  <span>
-                    Health path the sidecar answers <span className="muted">(optional)</span>
-                  </span>
-                  <input className="input mono" value={healthPath} onChange={edit(setHealthPath)} placeholder="/healthz" aria-invalid={!pathValid} aria-describedby={`${id}-path-hint`} />
-                </label>
-                <span id={`${id}-path-hint`} className={pathValid ? "muted" : "field-error"}>
-                  {pathValid ? "Empty: Switchboard's default (the preview shows it)." : 'A health path starts with "/".'}
-                </span>
-              </div>
+              <OptionalField
+                id={`${id}-image`}
+                label="Sidecar image"
+                value={sidecarImage}
+                onChange={edit(setSidecarImage)}
+                placeholder="Switchboard's default"
+                valid={sidecarImageValid}
+                hint="It gets PORT and HEALTH_PATH in its environment."
+                problem="Not an image reference: registry/name:tag, lower-case, no spaces (e.g. ghcr.io/acme/health:1.2)."
+                inputClass="input mono image-input"
+              />
+              <OptionalField
+                id={`${id}-port`}
+                label="Sidecar port"
+                value={sidecarPort}
+                onChange={edit(setSidecarPort)}
+                placeholder="first free"
+                valid={sidecarPortValid}
+                hint="Empty: Switchboard picks a free one (the preview shows it)."
+                problem="A port is a whole number from 1 to 65535."
+                inputClass="input"
+                numeric
+              />
+              <OptionalField
+                id={`${id}-path`}
+                label="Health path the sidecar answers"
+                value={healthPath}
+                onChange={edit(setHealthPath)}
+                placeholder="/healthz"
+                valid={pathValid}
+                hint="Empty: Switchboard's default (the preview shows it)."
+                problem='A health path starts with "/".'
+                inputClass="input mono"
+              />
             </div>
           ) : null}
           {optionRefusal ? (
@@ -655,5 +639,43 @@ export function PendingStrategies({ onOpen }: { onOpen?(serviceKey: string): voi
         ))}
       </ul>
     </section>
+  );
+}
+
+/** One optional text option of a strategy, with its hint (or what is wrong) outside the label. */
+function OptionalField(props: {
+  id: string;
+  label: string;
+  value: string;
+  onChange: (e: React.ChangeEvent<HTMLInputElement>) => void;
+  placeholder: string;
+  valid: boolean;
+  hint: string;
+  problem: string;
+  inputClass: string;
+  numeric?: boolean;
+}) {
+  return (
+    <div className="strategy-option">
+      <label>
+        <span>
+          {props.label} <span className="muted">(optional)</span>
+        </span>
+        <input
+          className={props.inputClass}
+          value={props.value}
+          onChange={props.onChange}
+          placeholder={props.placeholder}
+          spellCheck={false}
+          autoComplete="off"
+          {...(props.numeric ? { inputMode: "numeric" as const } : {})}
+          aria-invalid={!props.valid}
+          aria-describedby={`${props.id}-hint`}
+        />
+      </label>
+      <span id={`${props.id}-hint`} className={props.valid ? "muted" : "field-error"}>
+        {props.valid ? props.hint : props.problem}
+      </span>
+    </div>
   );
 }
